@@ -1,0 +1,231 @@
+"""Plan helpers: attainment, status, change, pace and SMART targets.
+
+Each rule is written here once, as a vectorized Python function and, right beside it,
+the Excel formula that computes the same thing in the workbook. Both are checked
+against an independent spreadsheet engine by the test suite.
+
+Conventions (the workbook and the UDFs follow them too):
+
+* **attainment** - how much of the target is achieved, direction-aware, so that 1.0 means
+  "exactly on target" and more is always better. Higher-is-better: ``actual / target``.
+  Lower-is-better: ``target / actual`` (a CPA of 8 against a target of 10 is 1.25); an
+  actual of exactly 0 against a positive target counts as :data:`ATTAINMENT_CAP`.
+  Missing actual or target, or a target <= 0, gives NaN (no status); so does a negative
+  actual for a lower-is-better KPI.
+* **status** - ``on_track`` when attainment >= the on-track threshold (default 1.0),
+  ``at_risk`` when >= the at-risk threshold (default 0.9), else ``off_track``; NaN
+  attainment is ``no_data``.
+* **change** - ``(current - previous) / |previous|``; NaN when either is missing or the
+  previous value is 0. For KPIs that are themselves a change or a margin (their
+  expression subtracts: sales growth, ROI, list growth) a relative change of a value that
+  can be negative means nothing, so their change is the difference ``current - previous``
+  (percentage points for percent KPIs); :func:`change_is_difference` tells which.
+* **pace** - the value projected to the period's end at the current run rate: flows (sum
+  measures) are scaled by ``total_days / elapsed_days`` *before* the KPI's expression is
+  applied, so a ratio is paced through its numerator and denominator (and so a ratio's
+  pace equals its current value); stocks (last/max measures) are not scaled.
+* **smart_target** - baseline = mean of the last ``window`` valid values of the history;
+  higher-is-better: ``baseline + |baseline| * growth``; lower-is-better the mirror
+  ``baseline - |baseline| * growth``. Growth is clipped to ``[0, max_growth]`` so the
+  target stays achievable, and a percent KPI's target is kept within [0, 1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from kpi_xl.catalog.records import KPI, label, measures
+
+ATTAINMENT_CAP = 10.0
+DEFAULT_ON_TRACK = 1.0
+DEFAULT_AT_RISK = 0.9
+STATUSES = ("on_track", "at_risk", "off_track", "no_data")
+Status = Literal["on_track", "at_risk", "off_track", "no_data"]
+
+
+def _arr(value: Any) -> Any:
+    if isinstance(value, pd.Series):
+        return value.astype("float64")
+    return np.asarray(value, dtype="float64")
+
+
+def _out(result: Any, like: Any) -> Any:
+    if isinstance(like, pd.Series):
+        return pd.Series(np.asarray(result, dtype="float64"), index=like.index)
+    arr = np.asarray(result, dtype="float64")
+    return float(arr) if arr.ndim == 0 else arr
+
+
+# -- attainment ------------------------------------------------------------------------------
+
+
+def attainment(actual: Any, target: Any, higher_is_better: bool = True) -> Any:
+    """Direction-aware attainment (1.0 = on target, more is better); NaN where undefined."""
+    a, t = _arr(actual), _arr(target)
+    a_np, t_np = np.asarray(a, dtype="float64"), np.asarray(t, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if higher_is_better:
+            result = np.where(t_np > 0, a_np / t_np, np.nan)
+        else:
+            ratio = np.where(a_np == 0, ATTAINMENT_CAP, t_np / a_np)
+            result = np.where((t_np > 0) & (a_np >= 0), ratio, np.nan)
+    result = np.where(np.isnan(a_np) | np.isnan(t_np), np.nan, result)
+    return _out(result, actual if isinstance(actual, pd.Series) else target)
+
+
+def attainment_formula(actual: str, target: str, higher_is_better: bool = True) -> str:
+    """Excel formula (no ``=``) for :func:`attainment`; blank cells give ``""``."""
+    guard = f'OR({actual}="",{target}="",{target}<=0'
+    if higher_is_better:
+        return f'IF({guard}),"",{actual}/{target})'
+    return f'IF({guard},{actual}<0),"",IF({actual}=0,{ATTAINMENT_CAP:g},{target}/{actual}))'
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+def status(
+    attainment_value: Any,
+    on_track: float = DEFAULT_ON_TRACK,
+    at_risk: float = DEFAULT_AT_RISK,
+) -> Any:
+    """Status code(s) from attainment: on_track / at_risk / off_track / no_data."""
+    if on_track < at_risk:
+        raise ValueError("the on-track threshold must not be below the at-risk threshold")
+    values = np.asarray(_arr(attainment_value), dtype="float64")
+    codes = np.select(
+        [np.isnan(values), values >= on_track, values >= at_risk],
+        ["no_data", "on_track", "at_risk"],
+        default="off_track",
+    )
+    if isinstance(attainment_value, pd.Series):
+        return pd.Series(codes, index=attainment_value.index, dtype=object)
+    return str(codes) if codes.ndim == 0 else codes.astype(object)
+
+
+def status_label(code: str, lang: str = "en") -> str:
+    """The localized label of a status code."""
+    if code not in STATUSES:
+        raise ValueError(f"unknown status {code!r}; expected one of {STATUSES}")
+    return label(f"status_{code}", lang)
+
+
+def status_formula(attainment_ref: str, on_track: str, at_risk: str, lang: str = "en") -> str:
+    """Excel formula for :func:`status`, giving the localized label as text."""
+
+    def text(code: str) -> str:
+        return '"' + status_label(code, lang).replace('"', '""') + '"'
+
+    return (
+        f'IF({attainment_ref}="",{text("no_data")},'
+        f"IF({attainment_ref}>={on_track},{text('on_track')},"
+        f"IF({attainment_ref}>={at_risk},{text('at_risk')},{text('off_track')})))"
+    )
+
+
+# -- change ----------------------------------------------------------------------------------
+
+
+def change_is_difference(kpi: KPI) -> bool:
+    """True for KPIs whose change is reported as a difference (see module docstring)."""
+    return "-" in kpi.expression.text
+
+
+def change(current: Any, previous: Any, *, difference: bool = False) -> Any:
+    """Relative change against the previous period (or the difference); NaN if undefined."""
+    c, p = np.asarray(_arr(current)), np.asarray(_arr(previous))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if difference:
+            result = c - p
+        else:
+            result = np.where(p != 0, (c - p) / np.abs(p), np.nan)
+    result = np.where(np.isnan(c) | np.isnan(p), np.nan, result)
+    return _out(result, current)
+
+
+def change_formula(current: str, previous: str, *, difference: bool = False) -> str:
+    """Excel formula for :func:`change`."""
+    if difference:
+        return f'IF(OR({current}="",{previous}=""),"",{current}-{previous})'
+    return (
+        f'IF(OR({current}="",{previous}="",{previous}=0),"",({current}-{previous})/ABS({previous}))'
+    )
+
+
+# -- pace ------------------------------------------------------------------------------------
+
+
+def pace_factor(elapsed_days: Any, total_days: Any) -> Any:
+    """How much a flow grows by the period end at the current rate (NaN if nothing elapsed)."""
+    e, t = np.asarray(_arr(elapsed_days)), np.asarray(_arr(total_days))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.where(e > 0, t / e, np.nan)
+    return _out(result, elapsed_days)
+
+
+def pace(
+    kpi: KPI,
+    values: Mapping[str, Any],
+    elapsed_days: Any,
+    total_days: Any,
+    previous: Mapping[str, Any] | None = None,
+) -> Any:
+    """The KPI projected to the period end: sum measures scaled, stocks kept."""
+    factor = pace_factor(elapsed_days, total_days)
+    catalog = measures()
+    scaled = {
+        mid: (_arr(v) * factor if catalog[mid].aggregation == "sum" else v)
+        for mid, v in values.items()
+    }
+    return kpi.evaluate(scaled, previous)
+
+
+def pace_formula(
+    kpi: KPI,
+    refs: Mapping[str, str],
+    factor_ref: str,
+    previous_refs: Mapping[str, str] | None = None,
+) -> str:
+    """Excel formula for :func:`pace`, scaling each sum measure's reference by ``factor``."""
+    catalog = measures()
+    scaled = {
+        mid: (f"{ref}*{factor_ref}" if catalog[mid].aggregation == "sum" else ref)
+        for mid, ref in refs.items()
+    }
+    # a multiplied reference must be bracketed where the expression divides by it
+    scaled = {mid: f"({ref})" if "*" in ref else ref for mid, ref in scaled.items()}
+    return kpi.expression.to_excel(scaled, previous_refs)
+
+
+# -- SMART targets ---------------------------------------------------------------------------
+
+
+def smart_target(
+    history: Sequence[float] | Any,
+    higher_is_better: bool = True,
+    growth: float = 0.1,
+    *,
+    window: int = 3,
+    max_growth: float = 0.5,
+    percent: bool = False,
+) -> float:
+    """A SMART target from a history series (oldest first; NaN values are skipped).
+
+    Baseline is the mean of the last ``window`` valid values; the target improves on it by
+    ``growth`` (clipped to ``[0, max_growth]``) in the KPI's direction. NaN when the
+    history has no valid value.
+    """
+    values = np.asarray(_arr(history), dtype="float64").ravel()
+    values = values[~np.isnan(values)]
+    if values.size == 0 or window < 1:
+        return float("nan")
+    baseline = float(values[-window:].mean())
+    g = min(max(float(growth), 0.0), max_growth)
+    target = baseline + abs(baseline) * g if higher_is_better else baseline - abs(baseline) * g
+    if percent:
+        target = min(max(target, 0.0), 1.0)
+    return target

@@ -1,0 +1,211 @@
+"""The KPI and base-measure records, loaded from the catalog's YAML and validated."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+
+from kpi_xl.catalog.expression import Expression
+
+LANGUAGES = ("en", "fa", "he", "fi", "uz")
+RTL_LANGUAGES = frozenset({"fa", "he"})
+
+CHANNELS = (
+    "seo",
+    "paid_search",
+    "paid_social",
+    "organic_social",
+    "email",
+    "content",
+    "display",
+    "referral",
+    "direct",
+    "affiliate",
+    "other",
+)
+CATEGORIES = ("financial", "marketing", "channel")
+UNITS = ("percent", "currency", "count", "seconds", "hours", "multiple", "position", "score")
+MEASURE_UNITS = ("count", "currency", "seconds", "hours", "position", "score")
+DIRECTIONS = ("higher_is_better", "lower_is_better")
+AGGREGATIONS = ("sum", "last", "max")
+
+Direction = Literal["higher_is_better", "lower_is_better"]
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class CatalogError(ValueError):
+    """The catalog's YAML breaks a rule; raised at import, a bug in the package data."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A base measure: an additive quantity channel data is reduced to."""
+
+    id: str
+    aggregation: Literal["sum", "last", "max"]
+    unit: str
+    names: Mapping[str, str]
+    note: str = ""
+    non_additive: bool = False
+
+    def name(self, lang: str = "en") -> str:
+        return self.names.get(lang) or self.names["en"]
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One KPI definition; everything about its math comes from ``expression``."""
+
+    id: str
+    names: Mapping[str, str]
+    category: str
+    channels: tuple[str, ...]
+    unit: str
+    direction: Direction
+    expression: Expression
+    definition: str
+    channel_filter: str | None = None
+    aliases: tuple[str, ...] = field(default=())
+
+    def name(self, lang: str = "en") -> str:
+        return self.names.get(lang) or self.names["en"]
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher_is_better"
+
+    @property
+    def is_ratio(self) -> bool:
+        """True when the KPI divides (its value is not itself additive)."""
+        return "/" in self.expression.text
+
+    def applies_to(self, channel: str) -> bool:
+        return "all" in self.channels or channel in self.channels
+
+    def evaluate(self, values: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> Any:
+        """Vectorized value from base measures (NaN where undefined)."""
+        return self.expression.evaluate(values, previous)
+
+    def words(self, lang: str = "en") -> str:
+        """The formula in words in ``lang``, e.g. ``Conversions ÷ Sessions``."""
+        names = {m.id: m.name(lang) for m in measures().values()}
+        return self.expression.to_words(names, previous_label=label("previous_of", lang))
+
+
+def _load_yaml(name: str) -> Any:
+    text = resources.files("kpi_xl.catalog").joinpath(name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _check_names(owner: str, names: Any) -> dict[str, str]:
+    if not isinstance(names, dict):
+        raise CatalogError(f"{owner}: names must map language to text")
+    missing = [lang for lang in LANGUAGES if not str(names.get(lang) or "").strip()]
+    if missing:
+        raise CatalogError(f"{owner}: names missing for {', '.join(missing)}")
+    return {lang: str(names[lang]).strip() for lang in LANGUAGES}
+
+
+@cache
+def measures() -> dict[str, Measure]:
+    """All base measures by id, in catalog order."""
+    out: dict[str, Measure] = {}
+    for mid, raw in _load_yaml("measures.yaml").items():
+        if not _ID.match(mid):
+            raise CatalogError(f"measure {mid!r}: id must be snake_case")
+        if raw["aggregation"] not in AGGREGATIONS or raw["unit"] not in MEASURE_UNITS:
+            raise CatalogError(f"measure {mid!r}: bad aggregation or unit")
+        out[mid] = Measure(
+            id=mid,
+            aggregation=raw["aggregation"],
+            unit=raw["unit"],
+            names=_check_names(f"measure {mid!r}", raw.get("names")),
+            note=str(raw.get("note", "")),
+            non_additive=bool(raw.get("non_additive", False)),
+        )
+    return out
+
+
+def _kpi(raw: dict[str, Any], known: Mapping[str, Measure]) -> KPI:
+    kid = raw.get("id", "")
+    if not isinstance(kid, str) or not _ID.match(kid):
+        raise CatalogError(f"KPI {kid!r}: id must be snake_case")
+    expr = Expression.parse(str(raw["expression"]))
+    unknown = [m for m in expr.all_measures if m not in known]
+    if unknown:
+        raise CatalogError(f"KPI {kid!r}: unknown base measures {unknown}")
+    channels = tuple(raw.get("channels") or ["all"])
+    bad = [c for c in channels if c != "all" and c not in CHANNELS]
+    if bad:
+        raise CatalogError(f"KPI {kid!r}: unknown channels {bad}")
+    for key, allowed in (
+        ("category", CATEGORIES),
+        ("unit", UNITS),
+        ("direction", DIRECTIONS),
+    ):
+        if raw.get(key) not in allowed:
+            raise CatalogError(f"KPI {kid!r}: {key} must be one of {allowed}")
+    channel_filter = raw.get("channel_filter")
+    if channel_filter is not None and channel_filter not in CHANNELS:
+        raise CatalogError(f"KPI {kid!r}: unknown channel_filter {channel_filter!r}")
+    return KPI(
+        id=kid,
+        names=_check_names(f"KPI {kid!r}", raw.get("names")),
+        category=raw["category"],
+        channels=channels,
+        unit=raw["unit"],
+        direction=raw["direction"],
+        expression=expr,
+        definition=" ".join(str(raw["definition"]).split()),
+        channel_filter=channel_filter,
+    )
+
+
+@cache
+def kpis() -> dict[str, KPI]:
+    """All KPIs by id, in catalog order."""
+    known = measures()
+    out: dict[str, KPI] = {}
+    for raw in _load_yaml("kpis.yaml"):
+        kpi = _kpi(raw, known)
+        if kpi.id in out:
+            raise CatalogError(f"KPI {kpi.id!r} is defined twice")
+        out[kpi.id] = kpi
+    return out
+
+
+def get(kpi_id: str) -> KPI:
+    """The KPI with this id; ``KeyError`` naming close matches otherwise."""
+    try:
+        return kpis()[kpi_id]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(kpi_id, list(kpis()), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise KeyError(f"unknown KPI id {kpi_id!r}{hint}") from None
+
+
+@cache
+def _labels() -> dict[str, dict[str, str]]:
+    raw = resources.files("kpi_xl.catalog").joinpath("labels.yaml").read_text(encoding="utf-8")
+    data: dict[str, dict[str, str]] = yaml.safe_load(raw)
+    for key, names in data.items():
+        _check_names(f"label {key!r}", names)
+    return data
+
+
+def label(key: str, lang: str = "en") -> str:
+    """A user-interface text (sheet names, headers, status labels) in ``lang``."""
+    entry = _labels()[key]
+    return entry.get(lang) or entry["en"]
+
+
+def label_keys() -> tuple[str, ...]:
+    return tuple(_labels())

@@ -1,0 +1,255 @@
+"""``kpi-xl``: the command line, a thin shell over the public API.
+
+User errors print one line on stderr and exit with code 2 (3 for refresh conflicts);
+no traceback. Progress bars appear only on a terminal and never with ``--quiet``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from kpi_xl._version import __version__
+from kpi_xl.errors import KpiXlError
+
+Handler = Callable[[argparse.Namespace], int]
+DEMO_SOURCE = "sample:ecommerce"
+
+
+@contextmanager
+def _progress(quiet: bool, total: int) -> Iterator[Callable[[str], None]]:
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=total,
+        disable=True if quiet else None,  # None: only on a terminal
+        file=sys.stderr,
+        leave=False,
+        bar_format="{desc:<22} {bar} {n_fmt}/{total_fmt}",
+    )
+
+    def step(message: str) -> None:
+        bar.set_description_str(message[:22])
+        bar.update(1)
+
+    try:
+        yield step
+    finally:
+        bar.close()
+
+
+def _build_steps(template: str) -> int:
+    from kpi_xl.plan.spec import load_template
+
+    return 6 + len(load_template(template).channels)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kpi_xl.sample_data import load_sample
+    from kpi_xl.workbook.build import build_plan
+
+    out = Path(args.output or ("kpi_plan.xlsm" if args.macro else "kpi_plan.xlsx"))
+    with _progress(args.quiet, _build_steps(args.template)) as step:
+        path = build_plan(
+            load_sample(),
+            out,
+            template=args.template,
+            lang=args.lang,
+            macro=args.macro,
+            data_source=DEMO_SOURCE,
+            progress=step,
+        )
+    print(f"wrote {path} (demo plan '{args.template}', {args.lang}, bundled sample data)")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from kpi_xl.workbook.build import build_plan
+
+    with _progress(args.quiet, _build_steps(args.template)) as step:
+        path = build_plan(
+            args.data,
+            Path(args.output),
+            template=args.template,
+            lang=args.lang,
+            year=args.year,
+            grain=args.grain,
+            targets=args.targets,
+            macro=args.macro,
+            progress=step,
+        )
+    print(f"wrote {path} (plan '{args.template}', {args.lang}, from {len(args.data)} file(s))")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from kpi_xl.ingest import describe, load_channel_data, write_canonical
+
+    frame = load_channel_data(*args.data)
+    summary = describe(frame)
+    print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+    if args.output:
+        write_canonical(frame, Path(args.output))
+        print(f"wrote {args.output} ({len(frame)} rows)")
+    return 0
+
+
+def catalog_rows(lang: str, channel: str | None) -> list[dict[str, str]]:
+    from kpi_xl.catalog import kpis, label
+
+    rows = []
+    for kpi in kpis().values():
+        if channel and not kpi.applies_to(channel):
+            continue
+        rows.append(
+            {
+                "id": kpi.id,
+                "name": kpi.name(lang),
+                "category": label(f"category_{kpi.category}", lang),
+                "unit": label(f"unit_{kpi.unit}", lang),
+                "direction": label(kpi.direction, lang),
+                "formula": kpi.words(lang),
+                "expression": kpi.expression.text,
+                "channels": ",".join(kpi.channels),
+            }
+        )
+    return rows
+
+
+def format_table(rows: list[dict[str, str]], columns: Sequence[str]) -> str:
+    widths = {c: max([len(c), *(len(r[c]) for r in rows)]) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
+    lines.append("  ".join("-" * widths[c] for c in columns))
+    lines.extend("  ".join(r[c].ljust(widths[c]) for c in columns) for r in rows)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    from kpi_xl.catalog import CHANNELS
+
+    if args.channel and args.channel not in CHANNELS:
+        raise KpiXlError(f"unknown channel {args.channel!r}; expected one of {', '.join(CHANNELS)}")
+    rows = catalog_rows(args.lang, args.channel)
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["id"])
+        writer.writeheader()
+        writer.writerows(rows)
+        print(buffer.getvalue(), end="")
+    else:
+        print(format_table(rows, ["id", "name", "unit", "direction", "formula"]))
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from kpi_xl.refresh import refresh
+
+    with _progress(args.quiet, 12) as step:
+        path = refresh(args.plan, args.data, force=args.force, backup=not args.no_backup,
+                       progress=step)  # fmt: skip
+    print(f"refreshed {path}" + ("" if args.no_backup else " (previous version kept as backup)"))
+    return 0
+
+
+def cmd_export_email(args: argparse.Namespace) -> int:
+    from kpi_xl.excel.export import export_macro_free
+
+    path = export_macro_free(Path(args.plan), Path(args.output))
+    print(f"wrote {path} (macro-free copy for e-mail)")
+    return 0
+
+
+def _add_build_options(p: argparse.ArgumentParser) -> None:
+    from kpi_xl.catalog import LANGUAGES
+
+    p.add_argument(
+        "--template",
+        default="ecommerce",
+        help="ecommerce | leadgen | content | saas, or a YAML file (default: ecommerce)",
+    )
+    p.add_argument("--lang", default="en", choices=LANGUAGES, help="workbook language")
+    p.add_argument(
+        "--macro", action="store_true", help="write a macro-enabled .xlsm with a Refresh button"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")  # fmt: skip
+
+
+def parser() -> argparse.ArgumentParser:
+    from kpi_xl.catalog import LANGUAGES
+
+    root = argparse.ArgumentParser(
+        prog="kpi-xl",
+        description="Digital-marketing KPI plans in Excel, built from channel exports.",
+    )
+    root.add_argument("--version", action="version", version=f"kpi-xl {__version__}")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="build a plan from the bundled sample data")
+    p.add_argument("-o", "--output", help="output file (default: kpi_plan.xlsx)")
+    _add_build_options(p)
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("build", help="build a plan workbook from export files")
+    p.add_argument("data", nargs="+", help="export files (GA4, Google Ads, Meta, ...)")
+    p.add_argument("-o", "--output", required=True, help="output .xlsx (or .xlsm with --macro)")
+    p.add_argument("--year", type=int, help="plan year (default: the year of the latest data)")
+    p.add_argument("--grain", choices=("month", "week", "quarter"), help="period grain")
+    p.add_argument("--targets", help="CSV or YAML of kpi_id, channel, period, target")
+    _add_build_options(p)
+    p.set_defaults(handler=cmd_build)
+
+    p = sub.add_parser("ingest", help="read exports, report them and write the canonical table")
+    p.add_argument("data", nargs="+", help="export files")
+    p.add_argument("-o", "--output", help="write the canonical table (.csv, .parquet, .xlsx)")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("kpis", help="list the KPI catalog")
+    p.add_argument("--lang", default="en", choices=LANGUAGES)
+    p.add_argument("--channel", help="only KPIs that apply to this channel")
+    p.add_argument("--format", default="table", choices=("table", "csv", "json"))
+    p.set_defaults(handler=cmd_kpis)
+
+    p = sub.add_parser("refresh", help="rebuild a plan with new data, keeping your inputs")
+    p.add_argument("plan", help="the plan workbook (.xlsx or .xlsm)")
+    p.add_argument("--data", nargs="+", help="new export files (default: Settings data source)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="regenerate edited generated cells and carry added sheets",
+    )
+    p.add_argument("--no-backup", action="store_true", help="do not keep the previous file")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_refresh)
+
+    p = sub.add_parser("export-email", help="write the macro-free .xlsx copy of an .xlsm plan")
+    p.add_argument("plan", help="the macro-enabled plan (.xlsm)")
+    p.add_argument("-o", "--output", required=True, help="the .xlsx to write")
+    p.set_defaults(handler=cmd_export_email)
+    return root  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except KpiXlError as exc:
+        print(f"kpi-xl: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("kpi-xl: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Excel edge: UDFs, VBA project and the in-Excel refresh."""

@@ -1,0 +1,82 @@
+"""The macro-free copy of a macro-enabled plan, for e-mail.
+
+The ``.xlsx`` is made at the zip level: every part is copied byte for byte except the VBA
+project, its relationship and content type, and the Refresh button (a VML form control).
+Formulas, cached values, charts, formats and the ``_meta`` record are untouched, so the
+copy shows exactly the same numbers. Nothing is parsed with a spreadsheet library.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from kpi_xl.errors import KpiXlError
+from kpi_xl.fileio import atomic_path
+from kpi_xl.refresh.safety import check_zip
+
+MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+PLAIN_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+VBA_PARTS = ("xl/vbaProject.bin", "xl/vbaProjectSignature.bin")
+
+
+def _strip_rels(xml: str, pattern: str) -> tuple[str, list[str]]:
+    """Remove relationships whose Type matches; return the XML and their Ids."""
+    removed: list[str] = []
+
+    def drop(match: re.Match[str]) -> str:
+        if re.search(pattern, match.group(0)):
+            rid = re.search(r'Id="([^"]+)"', match.group(0))
+            if rid:
+                removed.append(rid.group(1))
+            return ""
+        return match.group(0)
+
+    return re.sub(r"<Relationship\b[^>]*/>", drop, xml), removed
+
+
+def export_macro_free(src: Path, out: Path) -> Path:
+    """Write ``out`` (.xlsx): ``src`` (.xlsm) without its VBA project and buttons."""
+    if src.suffix.lower() != ".xlsm":
+        raise KpiXlError("expected a macro-enabled .xlsm plan", file=src)
+    if out.suffix.lower() != ".xlsx":
+        raise KpiXlError("the macro-free copy must be named .xlsx", file=out)
+    check_zip(src)
+    with zipfile.ZipFile(src) as zin:
+        names = zin.namelist()
+        parts = {n: zin.read(n) for n in names}
+    vml_drop: set[str] = set()
+    for name in names:
+        if name.startswith("xl/drawings/vmlDrawing") and b"FmlaMacro" in parts[name]:
+            vml_drop.add(name)
+    out_parts: dict[str, bytes] = {}
+    for name in names:
+        data = parts[name]
+        if name in VBA_PARTS or name in vml_drop:
+            continue
+        if name == "[Content_Types].xml":
+            text = data.decode("utf-8").replace(MACRO_MAIN, PLAIN_MAIN)
+            text = re.sub(r'<Default Extension="bin"[^>]*/>', "", text)
+            text = re.sub(r'<Override PartName="/xl/vbaProject[^>]*/>', "", text)
+            data = text.encode("utf-8")
+        elif name == "xl/_rels/workbook.xml.rels":
+            text, _ = _strip_rels(data.decode("utf-8"), r"vbaProject")
+            data = text.encode("utf-8")
+        elif name.startswith("xl/worksheets/_rels/"):
+            text = data.decode("utf-8")
+            targets = "|".join(re.escape(Path(v).name) for v in vml_drop) or "(?!)"
+            text, removed = _strip_rels(text, targets)
+            data = text.encode("utf-8")
+            if removed:
+                sheet = name.replace("_rels/", "").removesuffix(".rels")
+                sheet_xml = out_parts.get(sheet, parts[sheet]).decode("utf-8")
+                for rid in removed:
+                    sheet_xml = re.sub(rf'<legacyDrawing r:id="{rid}"/>', "", sheet_xml)
+                out_parts[sheet] = sheet_xml.encode("utf-8")
+        out_parts.setdefault(name, data)
+    with atomic_path(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in names:
+            if name in out_parts:
+                zout.writestr(name, out_parts[name])
+    return out

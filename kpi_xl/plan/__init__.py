@@ -1,0 +1,1 @@
+"""Plan specs (templates), targets and the plan model computed in Python."""

@@ -1,0 +1,292 @@
+"""The plan computed in Python: what every formula cell of the workbook must show.
+
+The workbook's formulas read the ``ChannelData`` table with SUMIFS; this module computes
+the same numbers from the same period-aggregated table, following the same rules:
+
+* a KPI's *scope* is ``"all"`` (every channel) or one channel; a KPI with a
+  ``channel_filter`` always reads that channel;
+* a KPI is blank ("no data") when any measure it reads in the current period has no
+  non-blank value in its scope (``COUNTIFS(..., "<>")`` is 0); otherwise its expression is
+  applied to the SUMIFS sums (a previous period with no rows sums to 0);
+* targets, attainment, status, change and pace follow :mod:`kpi_xl.catalog.helpers`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kpi_xl.catalog import helpers
+from kpi_xl.catalog.records import KPI, get, measures
+from kpi_xl.ingest.aggregate import period_bounds, period_key, periods_of_year
+from kpi_xl.plan.spec import PlanSpec
+
+ALL = "all"
+ID_COLUMNS = ("period", "channel", "campaign")
+
+
+def previous_period(key: str, grain: str) -> str:
+    start, _ = period_bounds(key, grain)
+    day = pd.Series([pd.Timestamp(start) - pd.Timedelta(days=1)])
+    return str(period_key(day, grain).iloc[0])
+
+
+def same_period_last_year(key: str) -> str:
+    return f"{int(key[:4]) - 1}{key[4:]}"
+
+
+def plan_measures(spec: PlanSpec) -> list[str]:
+    """Every base measure the plan's KPIs read, in catalog order."""
+    needed = {m for kid in all_kpi_ids(spec) for m in get(kid).expression.all_measures}
+    return [m for m in measures() if m in needed]
+
+
+def all_kpi_ids(spec: PlanSpec) -> list[str]:
+    ids = list(spec.overall)
+    for kpi_ids in spec.channels.values():
+        ids.extend(k for k in kpi_ids if k not in ids)
+    return ids
+
+
+def round_target(kpi: KPI, value: float) -> float:
+    """Targets are typed by people: round suggestions to what a person would type."""
+    if math.isnan(value):
+        return value
+    if kpi.unit == "percent":
+        return round(value, 4)
+    if kpi.unit == "count" and not kpi.is_ratio:
+        return float(round(value))
+    return round(value, 2)
+
+
+@dataclass
+class PlanModel:
+    """All values of one plan. Build with :func:`compute`."""
+
+    spec: PlanSpec
+    table: pd.DataFrame  # the ChannelData table: period, channel, campaign, measures
+    table_measures: list[str]
+    periods: list[str]  # the plan year's periods
+    current: str
+    previous: str
+    data_start: pd.Timestamp | None
+    data_end: pd.Timestamp | None
+    elapsed_days: int
+    total_days: int
+    targets: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)
+    _sums: dict[tuple[str, str], dict[str, tuple[float, int]]] = field(default_factory=dict)
+
+    # -- measures and KPIs -------------------------------------------------------------------
+
+    def scope_of(self, kpi: KPI, scope: str) -> str:
+        return kpi.channel_filter or scope
+
+    def measure(self, scope: str, period: str, mid: str) -> tuple[float, int]:
+        """(SUMIFS sum, count of non-blank values) of a measure in a scope and period."""
+        return self._sums.get((scope, period), {}).get(mid, (0.0, 0))
+
+    def value(self, kpi: KPI, scope: str, period: str, factor: float = 1.0) -> float:
+        """The KPI's value (NaN = blank); ``factor`` scales sum measures (pace)."""
+        scope = self.scope_of(kpi, scope)
+        current = {m: self.measure(scope, period, m) for m in kpi.expression.measures}
+        if any(count == 0 for _, count in current.values()):
+            return math.nan
+        prev_key = previous_period(period, self.spec.grain)
+        prev = {m: self.measure(scope, prev_key, m)[0] for m in kpi.expression.previous}
+        values = {m: s for m, (s, _) in current.items()}
+        if factor != 1.0:
+            result = helpers.pace(kpi, values, 1.0, factor, prev)
+        else:
+            result = kpi.evaluate(values, prev)
+        return float(result)
+
+    def target(self, kpi_id: str, scope: str, period: str) -> float:
+        return self.targets.get((kpi_id, scope, period), math.nan)
+
+    def attainment(self, kpi: KPI, scope: str, period: str) -> float:
+        return float(
+            helpers.attainment(
+                self.value(kpi, scope, period),
+                self.target(kpi.id, scope, period),
+                kpi.higher_is_better,
+            )
+        )
+
+    def status(self, kpi: KPI, scope: str, period: str) -> str:
+        return str(
+            helpers.status(
+                self.attainment(kpi, scope, period), self.spec.on_track, self.spec.at_risk
+            )
+        )
+
+    def change(self, kpi: KPI, scope: str) -> float:
+        return float(
+            helpers.change(
+                self.value(kpi, scope, self.current),
+                self.value(kpi, scope, self.previous),
+                difference=helpers.change_is_difference(kpi),
+            )
+        )
+
+    @property
+    def pace_factor(self) -> float:
+        return float(helpers.pace_factor(self.elapsed_days, self.total_days))
+
+    def pace(self, kpi: KPI, scope: str) -> float:
+        return self.value(kpi, scope, self.current, factor=self.pace_factor)
+
+    def status_counts(self, channel: str, period: str) -> dict[str, int]:
+        counts = dict.fromkeys(helpers.STATUSES, 0)
+        for kid in self.spec.channels[channel]:
+            counts[self.status(get(kid), channel, period)] += 1
+        return counts
+
+
+def _sums(
+    table: pd.DataFrame, cols: list[str]
+) -> dict[tuple[str, str], dict[str, tuple[float, int]]]:
+    out: dict[tuple[str, str], dict[str, tuple[float, int]]] = {}
+    if table.empty:
+        return out
+    for scope_cols, scope_of in ((["period", "channel"], None), (["period"], ALL)):
+        grouped = table.groupby(scope_cols, sort=False)[cols]
+        sums, counts = grouped.sum(min_count=0), grouped.count()
+        for key in sums.index:
+            period, channel = (key, ALL) if scope_of == ALL else key
+            row_s, row_c = sums.loc[key], counts.loc[key]
+            out[(str(channel), str(period))] = {m: (float(row_s[m]), int(row_c[m])) for m in cols}
+    return out
+
+
+def _history_target(
+    model: PlanModel, kpi: KPI, scope: str, period: str, history: list[float]
+) -> float:
+    last_year = model.value(kpi, scope, same_period_last_year(period))
+    bounded = kpi.unit == "percent" and "-" not in kpi.expression.text
+    series = [last_year] if not math.isnan(last_year) else history
+    return round_target(
+        kpi,
+        helpers.smart_target(
+            series,
+            kpi.higher_is_better,
+            model.spec.growth,
+            window=1 if series is not history else 3,
+            percent=bounded,
+        ),
+    )
+
+
+def suggest_targets(model: PlanModel, scopes: Iterable[tuple[str, str]]) -> None:
+    """SMART suggestions for every (kpi, scope) in every plan period, unless already set.
+
+    Baseline: the same period last year when it has data (seasonality), else the mean of
+    the last three periods before the plan year with data, else of the plan year's first
+    three periods with data. Growth is the plan's ``growth``; see ``smart_target``.
+    """
+    first = model.periods[0]
+    keys = sorted(set(model.table["period"].astype(str))) if not model.table.empty else []
+    before = [k for k in keys if k < first]
+    inside = [k for k in keys if k >= first]
+    for kpi_id, scope in scopes:
+        kpi = get(kpi_id)
+        history = [model.value(kpi, scope, k) for k in before]
+        history = [v for v in history if not math.isnan(v)]
+        if not history:
+            history = [
+                v for v in (model.value(kpi, scope, k) for k in inside) if not math.isnan(v)
+            ][:3]
+        for period in model.periods:
+            key = (kpi_id, scope, period)
+            if key not in model.targets:
+                model.targets[key] = _history_target(model, kpi, scope, period, history)
+
+
+def target_scopes(spec: PlanSpec) -> list[tuple[str, str]]:
+    """(kpi id, scope) of every target row, overall plan first."""
+    rows = [(k, ALL) for k in spec.overall]
+    for channel, kpi_ids in spec.channels.items():
+        rows.extend((k, channel) for k in kpi_ids)
+    return rows
+
+
+@dataclass(frozen=True)
+class PeriodStamps:
+    """The plan's periods and where the data stands in them."""
+
+    periods: list[str]
+    current: str
+    previous: str
+    prior: str
+    elapsed_days: int
+    total_days: int
+
+
+def period_stamps(spec: PlanSpec, data_end: pd.Timestamp | None) -> PeriodStamps:
+    """Current period = the plan period holding the latest data (clamped to the plan
+    year); elapsed days = days of it the data covers."""
+    year = spec.year or (data_end.year if data_end is not None else pd.Timestamp.today().year)
+    periods = periods_of_year(year, spec.grain)
+    if data_end is None:
+        current = periods[0]
+    else:
+        key = str(period_key(pd.Series([data_end]), spec.grain).iloc[0])
+        current = min(max(key, periods[0]), periods[-1])
+    start, end = (pd.Timestamp(d) for d in period_bounds(current, spec.grain))
+    total = (end - start).days + 1
+    if data_end is None or data_end < start:
+        elapsed = 0
+    else:
+        elapsed = min((data_end - start).days + 1, total)
+    previous = previous_period(current, spec.grain)
+    return PeriodStamps(
+        periods, current, previous, previous_period(previous, spec.grain), int(elapsed), total
+    )
+
+
+def compute(
+    spec: PlanSpec,
+    aggregated: pd.DataFrame,
+    *,
+    targets: dict[tuple[str, str, str], float] | None = None,
+    notes: dict[tuple[str, str], str] | None = None,
+    data_start: pd.Timestamp | None = None,
+    data_end: pd.Timestamp | None = None,
+) -> PlanModel:
+    """The plan's values from period-aggregated data (``aggregate(..., by=channel,campaign)``).
+
+    ``targets`` given by the user (or carried over by refresh) win over suggestions; a NaN
+    target is an explicit blank.
+    """
+    cols = plan_measures(spec)
+    extra = [m for m in measures() if m in aggregated.columns and m not in cols]
+    table_measures = cols + extra
+    table = aggregated.reindex(columns=[*ID_COLUMNS, *table_measures])
+    table = table.astype(dict.fromkeys(table_measures, "float64"))
+    stamps = period_stamps(spec, data_end)
+    model = PlanModel(
+        spec=spec,
+        table=table,
+        table_measures=table_measures,
+        periods=stamps.periods,
+        current=stamps.current,
+        previous=stamps.previous,
+        data_start=data_start,
+        data_end=data_end,
+        elapsed_days=stamps.elapsed_days,
+        total_days=stamps.total_days,
+        targets=dict(targets or {}),
+        notes=dict(notes or {}),
+        _sums=_sums(table, table_measures),
+    )
+    suggest_targets(model, target_scopes(spec))
+    return model
+
+
+def nan_to_blank(value: float) -> float | str:
+    """NaN as the empty text a guarded formula returns."""
+    return "" if isinstance(value, float) and (math.isnan(value) or np.isinf(value)) else value

@@ -1,0 +1,162 @@
+"""Plan specs: which KPIs sit at the overall level and in each channel plan.
+
+A plan spec is YAML (the bundled ones live in ``workbook_templates/``). Loading validates
+every key and names the offending one in a one-line :class:`~kpi_xl.errors.KpiXlError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kpi_xl.catalog.records import CHANNELS, LANGUAGES, kpis
+from kpi_xl.errors import KpiXlError
+from kpi_xl.resources import templates_dir
+
+GRAINS = ("month", "week", "quarter")
+BUNDLED = ("ecommerce", "leadgen", "content", "saas")
+_KEYS = {"name", "title", "grain", "currency", "growth", "thresholds", "overall", "channels"}
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """A validated plan template plus the choices made when building (language, year)."""
+
+    name: str
+    overall: tuple[str, ...]
+    channels: dict[str, tuple[str, ...]]
+    grain: str = "month"
+    currency: str = "EUR"
+    growth: float = 0.10
+    on_track: float = 1.0
+    at_risk: float = 0.9
+    title: str = ""
+    lang: str = "en"
+    year: int | None = None
+    source: str = field(default="", compare=False)
+
+    def with_choices(self, **changes: Any) -> PlanSpec:
+        """A copy with build-time choices (lang, year, grain, ...) applied and validated."""
+        spec = replace(self, **{k: v for k, v in changes.items() if v is not None})
+        if spec.lang not in LANGUAGES:
+            raise KpiXlError(f"language {spec.lang!r} is not supported; use one of {LANGUAGES}")
+        if spec.grain not in GRAINS:
+            raise KpiXlError(f"grain {spec.grain!r} is not supported; use one of {GRAINS}")
+        return spec
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as plain data (stored in the workbook's ``_meta`` sheet)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "grain": self.grain,
+            "currency": self.currency,
+            "growth": self.growth,
+            "thresholds": {"on_track": self.on_track, "at_risk": self.at_risk},
+            "overall": list(self.overall),
+            "channels": {c: list(k) for c, k in self.channels.items()},
+            "lang": self.lang,
+            "year": self.year,
+        }
+
+
+def _fail(source: str, key: str, message: str) -> KpiXlError:
+    return KpiXlError(f"key {key!r}: {message}", file=source)
+
+
+def _kpi_list(source: str, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise _fail(source, key, "expected a non-empty list of KPI ids")
+    known = kpis()
+    for item in value:
+        if item not in known:
+            import difflib
+
+            close = difflib.get_close_matches(str(item), list(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise _fail(source, key, f"unknown KPI id {item!r}{hint}")
+    if len(set(value)) != len(value):
+        raise _fail(source, key, "a KPI is listed twice")
+    return tuple(value)
+
+
+def _number(source: str, key: str, value: Any, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(source, key, f"expected a number between {low} and {high}, got {value!r}")
+    if not low <= float(value) <= high:
+        raise _fail(source, key, f"expected a number between {low} and {high}, got {value!r}")
+    return float(value)
+
+
+def parse_spec(raw: Any, source: str = "<plan spec>") -> PlanSpec:
+    """Validate plan-spec data (as loaded from YAML) into a :class:`PlanSpec`."""
+    if not isinstance(raw, dict):
+        raise KpiXlError("expected a mapping of plan keys", file=source)
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise _fail(source, unknown[0], f"unknown key; expected one of {sorted(_KEYS)}")
+    for required in ("name", "overall", "channels"):
+        if required not in raw:
+            raise _fail(source, required, "is required")
+    channels_raw = raw["channels"]
+    if not isinstance(channels_raw, dict) or not channels_raw:
+        raise _fail(source, "channels", "expected a mapping of channel to KPI ids")
+    channels: dict[str, tuple[str, ...]] = {}
+    for channel, ids in channels_raw.items():
+        if channel not in CHANNELS:
+            raise _fail(
+                source, f"channels.{channel}", f"unknown channel; expected one of {CHANNELS}"
+            )
+        channels[channel] = _kpi_list(source, f"channels.{channel}", ids)
+    thresholds = raw.get("thresholds") or {}
+    if not isinstance(thresholds, dict):
+        raise _fail(source, "thresholds", "expected {on_track: 1.0, at_risk: 0.9}")
+    bad = sorted(set(thresholds) - {"on_track", "at_risk"})
+    if bad:
+        raise _fail(source, f"thresholds.{bad[0]}", "unknown threshold; use on_track, at_risk")
+    on_track = _number(source, "thresholds.on_track", thresholds.get("on_track", 1.0), 0, 10)
+    at_risk = _number(source, "thresholds.at_risk", thresholds.get("at_risk", 0.9), 0, 10)
+    if at_risk > on_track:
+        raise _fail(source, "thresholds.at_risk", "must not be above thresholds.on_track")
+    grain = raw.get("grain", "month")
+    if grain not in GRAINS:
+        raise _fail(source, "grain", f"expected one of {GRAINS}, got {grain!r}")
+    currency = str(raw.get("currency", "EUR")).strip()
+    if not (1 <= len(currency) <= 5):
+        raise _fail(source, "currency", f"expected a currency code such as EUR, got {currency!r}")
+    return PlanSpec(
+        name=str(raw["name"]),
+        title=str(raw.get("title") or ""),
+        overall=_kpi_list(source, "overall", raw["overall"]),
+        channels=channels,
+        grain=grain,
+        currency=currency,
+        growth=_number(source, "growth", raw.get("growth", 0.10), 0, 1),
+        on_track=on_track,
+        at_risk=at_risk,
+        source=source,
+    )
+
+
+def load_template(template: str | Path = "ecommerce") -> PlanSpec:
+    """A bundled template by name (ecommerce, leadgen, content, saas) or a YAML file path."""
+    name = str(template)
+    if name in BUNDLED:
+        res = templates_dir().joinpath(f"{name}.yaml")
+        return parse_spec(yaml.safe_load(res.read_text(encoding="utf-8")), f"{name}.yaml")
+    path = Path(template)
+    if not path.is_file():
+        raise KpiXlError(
+            f"no such template; use one of {', '.join(BUNDLED)} or a path to a YAML file",
+            file=path,
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise KpiXlError(f"not valid YAML: {exc}", file=path, line=line) from None
+    return parse_spec(raw, str(path))

@@ -1,0 +1,190 @@
+"""Refresh a plan with new data without losing a keystroke.
+
+Rules (each has a test):
+
+1. Inputs are read by key through the ``_meta`` map: every target (kpi, channel,
+   period), every note (kpi, channel) and every Settings value. They are written back
+   into the rebuilt workbook wherever the new layout puts them. A target whose key no
+   longer has a cell (the grain was changed on Settings) is kept in ``_meta`` and comes
+   back when its key does. Blank targets stay blank.
+2. Settings typed by the user drive the rebuild: thresholds, currency, language, grain,
+   plan start (its year is the plan year) and the data source.
+3. Conflicts stop the refresh with exit code 3 and a one-line list unless ``force``:
+   generated cells the user edited, rows/columns inserted into generated sheets, sheets
+   the user added. With ``force`` edited generated cells are regenerated and added sheets
+   are carried over (see :mod:`kpi_xl.refresh.carry`).
+4. The file is replaced atomically (temporary file in the same folder, fsync, rename);
+   the previous version is kept as ``<name>.backup-<YYYYmmdd-HHMMSS><ext>`` beside it,
+   the newest :data:`BACKUPS` kept. A workbook that is open, not a kpi_xl plan, corrupt,
+   encrypted or a zip/XML bomb is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from functools import partial
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kpi_xl.catalog.records import LANGUAGES
+from kpi_xl.errors import ConflictError, KpiXlError
+from kpi_xl.plan.spec import GRAINS, PlanSpec, parse_spec
+from kpi_xl.refresh.carry import carry_sheet
+from kpi_xl.refresh.reader import OldPlan, describe_conflicts, read_plan
+from kpi_xl.workbook.build import (
+    BuildInputs,
+    DataArg,
+    describe_source,
+    load_data,
+    plan_model,
+    write_workbook,
+)
+
+BACKUPS = 5
+SAMPLE_PREFIX = "sample:"
+
+
+def _spec(old: OldPlan) -> PlanSpec:
+    raw = dict(old.meta["spec"])
+    lang, year = raw.pop("lang", "en"), raw.pop("year", None)
+    spec = parse_spec(raw, f"{old.path} (_meta)").with_choices(lang=lang, year=year)
+    s = old.settings
+    where = old.meta["inputs"]
+
+    def bad(key: str, expected: str) -> KpiXlError:
+        return KpiXlError(
+            f"Settings {where.get('setting|' + key, key)}: expected {expected}, got {s.get(key)!r}",
+            file=old.path,
+        )
+
+    changes: dict[str, Any] = {}
+    for key in ("on_track", "at_risk"):
+        value = s.get(key)
+        if value is not None:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 <= value <= 10
+            ):
+                raise bad(key, "a number between 0 and 10 (100% = 1)")
+            changes[key] = float(value)
+    if changes.get("at_risk", spec.at_risk) > changes.get("on_track", spec.on_track):
+        raise bad("at_risk", "a value not above the on-track threshold")
+    if s.get("currency"):
+        changes["currency"] = str(s["currency"]).strip()[:5]
+    if s.get("language") is not None:
+        if s["language"] not in LANGUAGES:
+            raise bad("language", f"one of {', '.join(LANGUAGES)}")
+        changes["lang"] = s["language"]
+    if s.get("grain") is not None:
+        if s["grain"] not in GRAINS:
+            raise bad("grain", f"one of {', '.join(GRAINS)}")
+        changes["grain"] = s["grain"]
+    start = s.get("plan_start")
+    if start is not None:
+        if not isinstance(start, dt.date):
+            raise bad("plan_start", "a date")
+        changes["year"] = start.year
+    return spec.with_choices(**changes)
+
+
+def _data(old: OldPlan, data: DataArg | None) -> tuple[pd.DataFrame, str]:
+    if data is not None:
+        return load_data(data), describe_source(data)
+    source = str(old.settings.get("data_source") or "").strip()
+    if not source:
+        raise KpiXlError(
+            "no data source on the Settings sheet; pass the new exports with --data",
+            file=old.path,
+        )
+    if source.startswith(SAMPLE_PREFIX):
+        from kpi_xl.sample_data import load_sample
+
+        return load_sample(), source
+    paths = [Path(p.strip()) for p in source.split(";") if p.strip()]
+    paths = [p if p.is_absolute() else old.path.parent / p for p in paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise KpiXlError(
+            f"the data source on Settings does not exist: {missing[0]}; "
+            "fix it on the Settings sheet or pass --data",
+            file=old.path,
+        )
+    return load_data(paths), source
+
+
+def backup_path(path: Path, now: dt.datetime | None = None) -> Path:
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}.backup-{stamp}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def backups_of(path: Path) -> list[Path]:
+    """Existing backups of ``path``, oldest first."""
+    return sorted(path.parent.glob(f"{path.stem}.backup-*{path.suffix}"))
+
+
+def _make_backup(path: Path) -> Path:
+    target = backup_path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.copy2(path, tmp)
+    tmp.replace(target)
+    for stale in backups_of(path)[:-BACKUPS]:
+        stale.unlink(missing_ok=True)
+    return target
+
+
+def _carry(old: OldPlan, name: str, workbook: Any) -> None:
+    carry_sheet(workbook, old.workbook[name], old.values[name])
+
+
+def refresh(
+    path: str | Path,
+    data: DataArg | None = None,
+    *,
+    force: bool = False,
+    backup: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Rebuild the plan at ``path`` with new data, keeping every input the user typed.
+
+    ``data`` defaults to the data source on the Settings sheet. Raises
+    :class:`~kpi_xl.errors.ConflictError` (CLI exit code 3) when the user edited generated
+    cells, inserted rows or added sheets, unless ``force``; see the module docstring.
+    """
+    path = Path(path)
+    step = progress or (lambda _msg: None)
+    step("reading plan")
+    old = read_plan(path)
+    if old.conflicts and not force:
+        raise ConflictError(describe_conflicts(old), file=path)
+    spec = _spec(old)
+    step("loading data")
+    frame, source = _data(old, data)
+    step("computing")
+    model = plan_model(frame, spec, BuildInputs(targets=old.targets, notes=old.notes))
+    extra: Sequence[Callable[[Any], None]] = [
+        partial(_carry, old, name) for name in [*old.user_sheets, *old.added_sheets]
+    ]
+    if backup:
+        _make_backup(path)
+    return write_workbook(
+        model,
+        path,
+        data_source=source,
+        macro=path.suffix.lower() == ".xlsm",
+        progress=step,
+        extra_sheets=extra,
+        user_sheets=[*old.user_sheets, *old.added_sheets],
+    )
+
+
+__all__ = ["BACKUPS", "backup_path", "backups_of", "refresh"]

