@@ -112,6 +112,5 @@ def overview_value(plan: Path, key: str) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         wb = openpyxl.load_workbook(plan, data_only=True)
-    reference = read_meta(wb, plan)["layout"]["overview"][key]
-    sheet, cell = reference.rsplit("!", 1)
-    return wb[sheet.strip("'")][cell.replace("$", "")].value
+    sheet, cell = _split(read_meta(wb, plan)["layout"]["overview"][key])
+    return wb[sheet][cell].value
