@@ -233,7 +233,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("plan", help="the macro-enabled plan (.xlsm)")
     p.add_argument("-o", "--output", required=True, help="the .xlsx to write")
     p.set_defaults(handler=cmd_export_email)
-    return root  # fmt: skip
+
+    from kpi_xl.mail.command import add_send_command
+
+    add_send_command(sub)
+    return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:

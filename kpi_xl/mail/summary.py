@@ -1,0 +1,218 @@
+"""What the e-mail reports, read from a plan workbook's stored values.
+
+Nothing is recalculated: the numbers are the cached results of the workbook's formulas,
+exactly what Excel, a phone or a mail app's preview shows. Cells are found through the
+very hidden ``_meta`` record (plan spec and layout map), never by assumed addresses.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+
+from kpi_xl.catalog import STATUSES, get, label, status
+from kpi_xl.errors import KpiXlError
+from kpi_xl.mail.values import number
+from kpi_xl.refresh.reader import _split, read_meta
+from kpi_xl.refresh.safety import check_zip
+
+THRESHOLDS = ("on_track", "at_risk")
+MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlsb")
+# Column offsets of the Overview's channel status block (overview_sheet._channel_status):
+# channel, one count per status, headline KPI, actual, target, attainment.
+CHANNEL_COUNTS, CHANNEL_ACTUAL, CHANNEL_TARGET, CHANNEL_ATTAINMENT = 1, 6, 7, 8
+
+
+@dataclass(frozen=True)
+class KpiLine:
+    """One KPI's figures for the current period."""
+
+    kpi_id: str
+    unit: str
+    ratio: bool
+    actual: float
+    target: float
+    attainment: float
+    status: str  # a code of kpi_xl.catalog.STATUSES
+
+    def name(self, lang: str) -> str:
+        return get(self.kpi_id).name(lang)
+
+
+@dataclass(frozen=True)
+class ChannelLine:
+    """A channel plan's status line: KPI counts per status and its headline KPI."""
+
+    channel: str
+    counts: dict[str, int]
+    headline: KpiLine
+
+    def name(self, lang: str) -> str:
+        return label(f"channel_{self.channel}", lang)
+
+
+@dataclass
+class PlanSummary:
+    """The Overview of a plan for its current period."""
+
+    path: Path
+    lang: str
+    template: str
+    title: str
+    period: str
+    currency: str
+    data_range: str
+    last_refreshed: str
+    kpis: list[KpiLine] = field(default_factory=list)
+    channels: list[ChannelLine] = field(default_factory=list)
+
+    def plan_name(self, lang: str) -> str:
+        """The plan's own title, or its template's name in ``lang``."""
+        if self.title:
+            return self.title
+        try:
+            return label(f"template_{self.template}", lang)
+        except KeyError:  # a plan from the user's own template YAML
+            return self.template
+
+
+def macro_error(path: Path) -> KpiXlError:
+    target = path.with_suffix(".xlsx").name
+    return KpiXlError(
+        "macro-enabled workbooks are not mailed; make the macro-free copy with "
+        f"`kpi-xl export-email {path.name} -o {target}` and send that",
+        file=path,
+    )
+
+
+def _check_file(path: Path) -> None:
+    if path.suffix.lower() in MACRO_SUFFIXES:
+        raise macro_error(path)
+    check_zip(path)
+    with zipfile.ZipFile(path) as zf:
+        if any(n.lower().endswith("vbaproject.bin") for n in zf.namelist()):
+            raise macro_error(path)
+
+
+def _read_cells(wb: Any, references: Iterable[str]) -> dict[str, Any]:
+    """Stored values of ``Sheet!A1`` references, reading each sheet's rows once."""
+    wanted: dict[str, dict[tuple[int, int], list[str]]] = {}
+    for reference in references:
+        sheet, cell = _split(reference)
+        wanted.setdefault(sheet, {}).setdefault(coordinate_to_tuple(cell), []).append(reference)
+    values: dict[str, Any] = {}
+    for sheet, cells in wanted.items():
+        if sheet not in wb.sheetnames:
+            continue
+        max_row = max(r for r, _ in cells)
+        max_col = max(c for _, c in cells)
+        rows = wb[sheet].iter_rows(min_row=1, max_row=max_row, max_col=max_col, values_only=True)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                for reference in cells.get((r, c), ()):
+                    values[reference] = value
+    return values
+
+
+def _ref(sheet: str, row: int, col: int) -> str:
+    """An A1 reference from the layout's 0-based row and column."""
+    quoted = "'" + sheet.replace("'", "''") + "'"
+    return f"{quoted}!{get_column_letter(col + 1)}{row + 1}"
+
+
+def _thresholds(meta: dict[str, Any], stored: dict[str, Any]) -> tuple[float, float]:
+    spec = meta["spec"].get("thresholds") or {}
+    on, at = (number(stored.get(meta["inputs"].get(f"setting|{k}", ""))) for k in THRESHOLDS)
+    if math.isnan(on) or math.isnan(at) or on < at:
+        return float(spec.get("on_track", 1.0)), float(spec.get("at_risk", 0.9))
+    return on, at
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "strftime"):
+        return str(value.strftime("%Y-%m-%d %H:%M"))
+    return str(value)
+
+
+def read_summary(path: str | Path) -> PlanSummary:
+    """The Overview's KPIs and channel status lines for the current period of ``path``."""
+    path = Path(path)
+    _check_file(path)
+    # openpyxl warns (lazily, while rows are read) that it drops sparklines and other
+    # extensions: irrelevant here, nothing is written back.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types on damaged parts
+            raise KpiXlError(f"the workbook cannot be read: {exc}", file=path) from None
+        try:
+            return _summary(wb, read_meta(wb, path), path)
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise KpiXlError(f"the _meta record is incomplete ({exc!r})", file=path) from None
+        finally:
+            wb.close()
+
+
+def _summary(wb: Any, meta: dict[str, Any], path: Path) -> PlanSummary:
+    spec, overview = meta["spec"], meta["layout"]["overview"]
+    sheet = meta["sheets"]["overview"]
+    cols = overview["columns"]
+    kpi_refs = {
+        (kpi_id, key): _ref(sheet, row, cols[key])
+        for kpi_id, row in overview["kpi_rows"].items()
+        for key in ("actual", "target", "attainment")
+    }
+    channel_refs = {
+        (channel, col): _ref(sheet, row, col)
+        for channel, row in (overview.get("channel_rows") or {}).items()
+        for col in range(CHANNEL_COUNTS, CHANNEL_ATTAINMENT + 1)
+    }
+    info = ("current_period", "data_range", "last_refreshed")
+    settings = [meta["inputs"][f"setting|{k}"] for k in ("on_track", "at_risk", "currency")
+                if f"setting|{k}" in meta["inputs"]]  # fmt: skip
+    stored = _read_cells(
+        wb, [*kpi_refs.values(), *channel_refs.values(), *settings, *(overview[k] for k in info)]
+    )
+    on_track, at_risk = _thresholds(meta, stored)
+
+    def line(kpi_id: str, actual: Any, target: Any, attainment: Any) -> KpiLine:
+        kpi = get(kpi_id)
+        att = number(attainment)
+        return KpiLine(kpi_id, kpi.unit, kpi.is_ratio, number(actual), number(target), att,
+                       str(status(att, on_track, at_risk)))  # fmt: skip
+
+    kpis = [
+        line(k, *(stored.get(kpi_refs[(k, key)]) for key in ("actual", "target", "attainment")))
+        for k in overview["kpi_rows"]
+    ]
+    channels = []
+    for channel in overview.get("channel_rows") or {}:
+        values = [stored.get(channel_refs[(channel, c)]) for c in range(1, CHANNEL_ATTAINMENT + 1)]
+        counts = {code: int(number(v)) if not math.isnan(number(v)) else 0
+                  for code, v in zip(STATUSES, values, strict=False)}  # fmt: skip
+        headline = spec["channels"][channel][0]
+        channels.append(ChannelLine(channel, counts, line(headline, *values[CHANNEL_ACTUAL - 1 :])))
+    currency = stored.get(meta["inputs"].get("setting|currency", "")) or spec.get("currency", "")
+    return PlanSummary(
+        path=path,
+        lang=str(spec.get("lang") or meta.get("lang") or "en"),
+        template=str(spec.get("name", "")),
+        title=str(spec.get("title") or ""),
+        period=_text(stored.get(overview["current_period"])) or meta["periods"][-1],
+        currency=str(currency),
+        data_range=_text(stored.get(overview["data_range"])),
+        last_refreshed=_text(stored.get(overview["last_refreshed"])),
+        kpis=kpis,
+        channels=channels,
+    )

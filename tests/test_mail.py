@@ -1,0 +1,568 @@
+"""E-mail: the composed message, and sending it to a real SMTP server on 127.0.0.1.
+
+The server is aiosmtpd's ``Controller`` (its own thread and event loop); STARTTLS and
+implicit TLS use a self-signed certificate made here. Numbers in the HTML are checked
+against the workbook's stored values read independently with openpyxl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import getpass
+import importlib.util
+import logging
+import os
+import shutil
+import socket
+import ssl
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import openpyxl
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+import kpi_xl.cli
+from kpi_xl.errors import KpiXlError
+from kpi_xl.mail import SmtpSettings, compose_email, load_settings, send_email
+from kpi_xl.mail.settings import parse_server
+from kpi_xl.sample_data import load_sample
+from kpi_xl.workbook.build import build_plan
+from kpi_xl.workbook.xlsx import STATUS_COLORS
+
+ROOT = Path(__file__).resolve().parent.parent
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+USER, PASSWORD = "analyst", "s3cret-Pa55-word!"
+STATUS_CODES = {"On track": "on_track", "At risk": "at_risk", "Off track": "off_track",
+                "No data": "no_data"}  # fmt: skip
+SMTP_ENV = ("HOST", "PORT", "USER", "PASSWORD", "SECURITY", "FROM")
+
+
+# -- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("mail")
+    return build_plan(load_sample(), folder / "kpi_plan.xlsx", template="ecommerce", lang="en")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No SMTP settings leak in from the machine running the tests."""
+    for name in SMTP_ENV:
+        monkeypatch.delenv(f"KPI_XL_SMTP_{name}", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 / localhost: (cert.pem, key.pem)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    _make_certificate(cert, key)
+    return cert, key
+
+
+def _make_certificate(cert: Path, key: Path) -> None:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    san = x509.SubjectAlternativeName(
+        [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    )
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(private.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(san, critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(private, hashes.SHA256())
+    )  # fmt: skip
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(private.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))  # fmt: skip
+
+
+def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    return context
+
+
+def client_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(certificate[0]))
+
+
+# -- an SMTP server on 127.0.0.1 --------------------------------------------------------------
+
+
+class Mailbox:
+    """aiosmtpd handler: keeps what arrives; refuses recipients named ``nobody@``."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], bytes]] = []
+
+    # aiosmtpd calls its hooks by these names
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address.startswith("nobody@"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted"
+
+    def message(self) -> EmailMessage:
+        assert len(self.received) == 1, self.received
+        parsed = email.message_from_bytes(self.received[0][2], policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+def check_login(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+        USER.encode(), PASSWORD.encode())  # fmt: skip
+    return AuthResult(success=ok, handled=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def smtp_server(**options: Any) -> Iterator[tuple[Mailbox, int]]:
+    mailbox, port = Mailbox(), free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+def settings(port: int, **options: Any) -> SmtpSettings:
+    return SmtpSettings(host="127.0.0.1", port=port, security=options.pop("security", "none"),
+                        timeout=10, **options)  # fmt: skip
+
+
+def compose(plan: Path, **options: Any) -> EmailMessage:
+    options.setdefault("sender", "analyst@example.com")
+    return compose_email(plan, options.pop("to", "boss@example.com"), **options)
+
+
+# -- reading the message -----------------------------------------------------------------------
+
+
+class Tables(HTMLParser):
+    """Every table row of an HTML body: [(cell text, cell style), ...]."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[tuple[str, str]]] = []
+        self._cell: list[str] | None = None
+        self._style = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell, self._style = [], dict(attrs).get("style") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(("".join(self._cell).strip(), self._style))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def payload(part: Any) -> bytes:
+    data = part.get_payload(decode=True)
+    assert isinstance(data, bytes)
+    return data
+
+
+def html_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("html",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def check_message(message: EmailMessage, plan: Path) -> None:
+    """Text and HTML alternatives, the chart inline by Content-ID, the plan attached."""
+    assert message.get_content_type() == "multipart/mixed"
+    text = message.get_body(preferencelist=("plain",))
+    assert text is not None and "Revenue" in str(text.get_content())
+    html = html_of(message)
+    images = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0]["Content-Disposition"].startswith("inline")
+    cid = images[0]["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in html
+    assert payload(images[0])[:8] == b"\x89PNG\r\n\x1a\n"
+    attachments = list(message.iter_attachments())
+    assert [a.get_content_type() for a in attachments] == [XLSX]
+    assert attachments[0].get_filename() == plan.name
+    data = payload(attachments[0])
+    assert data == plan.read_bytes()
+
+
+def stored_overview(plan: Path) -> list[tuple[Any, ...]]:
+    """The Overview's KPI rows as stored (openpyxl, cached values): name, unit, actual, ..."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl: unsupported extensions (sparklines)
+        wb = openpyxl.load_workbook(plan, data_only=True)
+    rows = list(wb["Overview"].iter_rows(max_col=6, values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "KPI") + 1
+    end = next(i for i in range(start, len(rows)) if rows[i][0] is None)
+    return rows[start:end]
+
+
+def shown(value: float, unit: str) -> str:
+    """How the workbook's number formats show the ecommerce Overview's units (EUR plan)."""
+    return {"Currency": f"{value:,.2f} €", "Percent": f"{value * 100:.1f}%",
+            "Count": f"{value:,.0f}"}[unit]  # fmt: skip
+
+
+# -- the message ------------------------------------------------------------------------------
+
+
+def test_message_parts(plan: Path) -> None:
+    message = compose(plan, cc=["Carol <carol@example.com>"])
+    check_message(message, plan)
+    assert message["From"] == "analyst@example.com"
+    assert message["Cc"] == "Carol <carol@example.com>"
+    assert message["Subject"] == "KPI plan: E-commerce plan - 2026-10"
+
+
+def test_html_shows_the_stored_values(plan: Path) -> None:
+    parser = Tables()
+    parser.feed(html_of(compose(plan)))
+    by_name = {row[0][0]: row for row in parser.rows if row}
+    expected = stored_overview(plan)
+    assert len(expected) == 7
+    for name, unit, actual, target, attainment, status in expected:
+        cells = by_name[name]
+        assert [c[0] for c in cells[1:]] == [
+            shown(actual, unit), shown(target, unit), f"{attainment * 100:.1f}%", status
+        ]  # fmt: skip
+        bg, fg = STATUS_COLORS[STATUS_CODES[status]]
+        assert f"background:{bg};color:{fg}" in cells[3][1] and bg in cells[4][1]
+
+
+def test_persian_message_is_right_to_left(plan: Path) -> None:
+    html = html_of(compose(plan, lang="fa"))
+    assert '<html lang="fa" dir="rtl">' in html and 'dir="rtl"' in html.split("<body", 1)[1]
+    assert 'dir="ltr"' in html_of(compose(plan)).split(">", 2)[1]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["bad", "a@", "@example.com", "a b@example.com", "a@example.com\r\nBcc: e@evil.example",
+     "a@-x.example", "a@nodot", "ä@example.com", ""],
+)  # fmt: skip
+def test_bad_address_refused(plan: Path, address: str) -> None:
+    with pytest.raises(KpiXlError, match=r"address|recipient"):
+        compose(plan, to=address)
+    with pytest.raises(KpiXlError, match=r"address|recipient"):
+        compose(plan, cc=[address or "x"], to="boss@example.com")
+
+
+def test_macro_workbook_refused(plan: Path, tmp_path: Path) -> None:
+    xlsm = tmp_path / "plan.xlsm"
+    shutil.copyfile(plan, xlsm)
+    with pytest.raises(KpiXlError, match=r"kpi-xl export-email plan\.xlsm -o plan\.xlsx"):
+        compose(xlsm)
+
+
+def test_not_a_plan_refused(tmp_path: Path) -> None:
+    other = tmp_path / "other.xlsx"
+    wb = openpyxl.Workbook()
+    wb.save(other)
+    with pytest.raises(KpiXlError, match="not a kpi_xl plan"):
+        compose(other)
+    text = tmp_path / "notes.xlsx"
+    text.write_text("hello", encoding="utf-8")
+    with pytest.raises(KpiXlError, match="not an Excel workbook"):
+        compose(text)
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+def test_send_delivers_the_message(plan: Path) -> None:
+    message = compose(plan, cc="carol@example.com")
+    with smtp_server() as (mailbox, port):
+        sent = send_email(message, settings(port))
+    assert sent == ["boss@example.com", "carol@example.com"]
+    sender, recipients, _ = mailbox.received[0]
+    assert (sender, recipients) == ("analyst@example.com", sent)
+    received = mailbox.message()
+    check_message(received, plan)
+    attachment = payload(next(received.iter_attachments()))
+    copy = plan.with_name("received.xlsx")
+    copy.write_bytes(attachment)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl: unsupported extensions (sparklines)
+        assert "Overview" in openpyxl.load_workbook(copy, data_only=True).sheetnames
+
+
+def test_non_ascii_attachment_name(plan: Path, tmp_path: Path) -> None:
+    named = tmp_path / "KPI-план ösz 2026.xlsx"
+    shutil.copyfile(plan, named)
+    with smtp_server() as (mailbox, port):
+        send_email(compose(named), settings(port))
+    raw = mailbox.received[0][2]
+    assert raw.isascii() and b"filename*=utf-8''KPI-%D0%BF" in raw  # RFC 2231
+    attachment = next(mailbox.message().iter_attachments())
+    assert attachment.get_filename() == named.name
+    assert payload(attachment) == named.read_bytes()
+
+
+def test_refused_recipient_sends_nothing(plan: Path) -> None:
+    message = compose(plan, cc=["nobody@example.com"])
+    with smtp_server() as (mailbox, port), pytest.raises(KpiXlError, match="not sent to anyone"):
+        send_email(message, settings(port))
+    assert mailbox.received == []
+
+
+def test_unreachable_server(plan: Path) -> None:
+    with pytest.raises(KpiXlError, match=r"cannot reach the SMTP server 127\.0\.0\.1"):
+        send_email(compose(plan), settings(free_port()))
+
+
+def test_starttls_and_login(plan: Path, certificate: tuple[Path, Path]) -> None:
+    tls = {
+        "tls_context": server_context(certificate), "require_starttls": True,
+        "authenticator": check_login, "auth_required": True, "auth_require_tls": True,
+    }  # fmt: skip
+    good = settings(0, security="starttls", user=USER, password=PASSWORD,
+                    ssl_context=client_context(certificate))  # fmt: skip
+    with smtp_server(**tls) as (mailbox, port):
+        send_email(compose(plan), replace(good, port=port))
+        assert len(mailbox.received) == 1
+        bad = replace(good, port=port, password="wrong-" + PASSWORD)
+        with pytest.raises(KpiXlError, match="refused the login for analyst: 535") as error:
+            send_email(compose(plan), bad)
+        assert PASSWORD not in str(error.value)
+        # the server's certificate is not trusted by the system's default context
+        untrusted = replace(good, port=port, ssl_context=None)
+        with pytest.raises(KpiXlError, match=r"TLS with 127\.0\.0\.1:\d+ failed: .*certificate"):
+            send_email(compose(plan), untrusted)
+        assert len(mailbox.received) == 1
+    assert PASSWORD not in repr(good) and PASSWORD not in str(good)
+
+
+def test_implicit_tls(plan: Path, certificate: tuple[Path, Path]) -> None:
+    with smtp_server(ssl_context=server_context(certificate)) as (mailbox, port):
+        send_email(compose(plan), settings(port, security="ssl",
+                                           ssl_context=client_context(certificate)))  # fmt: skip
+    check_message(mailbox.message(), plan)
+
+
+def test_no_starttls_offered(plan: Path) -> None:
+    with (
+        smtp_server() as (mailbox, port),
+        pytest.raises(KpiXlError, match="does not offer STARTTLS"),
+    ):
+        send_email(compose(plan), settings(port, security="starttls"))
+    assert mailbox.received == []
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+
+def test_settings_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "config" / "kpi_xl" / "smtp.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[smtp]\nhost = "file.example"\nport = 2525\nuser = "fileuser"\n'
+                      'from = "file@example.com"\n', encoding="utf-8")  # fmt: skip
+    loaded = load_settings()
+    assert (loaded.host, loaded.port, loaded.user, loaded.sender) == (
+        "file.example", 2525, "fileuser", "file@example.com")  # fmt: skip
+    monkeypatch.setenv("KPI_XL_SMTP_HOST", "env.example")
+    monkeypatch.setenv("KPI_XL_SMTP_SECURITY", "ssl")
+    monkeypatch.setenv("KPI_XL_SMTP_PASSWORD", PASSWORD)
+    loaded = load_settings(port=465)
+    assert (loaded.host, loaded.port, loaded.security) == ("env.example", 465, "ssl")
+    assert loaded.password == PASSWORD and PASSWORD not in repr(loaded)
+    assert load_settings(host="cli.example").host == "cli.example"
+    assert parse_server("[::1]:25") == ("::1", 25) and parse_server("smtp.x") == ("smtp.x", None)
+    monkeypatch.setenv("KPI_XL_SMTP_SECURITY", "rot13")
+    with pytest.raises(KpiXlError, match="unknown SMTP security"):
+        load_settings()
+
+
+def test_config_with_password_must_be_private(tmp_path: Path) -> None:
+    config = tmp_path / "smtp.toml"
+    config.write_text(f'host = "h.example"\npassword = "{PASSWORD}"\n', encoding="utf-8")
+    if os.name == "posix":
+        config.chmod(0o644)
+        with pytest.raises(KpiXlError, match="chmod 600") as error:
+            load_settings(config=config)
+        assert PASSWORD not in str(error.value)
+        config.chmod(0o600)
+    assert load_settings(config=config).password == PASSWORD
+    config.write_text("host = \n", encoding="utf-8")
+    with pytest.raises(KpiXlError, match="not valid TOML"):
+        load_settings(config=config)
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli() -> Callable[[list[str]], int]:
+    """``kpi_xl.cli.main``, whose parser must register ``send``."""
+    root = kpi_xl.cli.parser()
+    commands = next(a for a in root._actions if isinstance(a, argparse._SubParsersAction))
+    assert "send" in commands.choices
+    return kpi_xl.cli.main
+
+
+def test_cli_send(plan: Path, cli: Callable[[list[str]], int], certificate: tuple[Path, Path],
+                  monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                  caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    # OpenSSL reads the trusted certificates of ssl.create_default_context() from here
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    monkeypatch.setenv("KPI_XL_SMTP_PASSWORD", PASSWORD)
+    caplog.set_level(logging.DEBUG)
+    tls = {"tls_context": server_context(certificate), "authenticator": check_login,
+           "auth_required": True, "auth_require_tls": True}  # fmt: skip
+    with smtp_server(**tls) as (mailbox, port):
+        argv = [
+            "send", str(plan), "--to", "boss@example.com", "--cc", "carol@example.com",
+            "--from", "analyst@example.com", "--smtp", f"127.0.0.1:{port}", "--starttls",
+            "--user", USER, "--lang", "fi", "--subject", "Viikko 42",
+        ]  # fmt: skip
+        assert cli(argv) == 0
+        monkeypatch.setenv("KPI_XL_SMTP_PASSWORD", "wrong-" + PASSWORD)
+        assert cli(argv) == 2
+    out, err = capsys.readouterr()
+    assert out.strip() == (f"sent kpi_plan.xlsx to boss@example.com, carol@example.com via "
+                           f"127.0.0.1:{port} (starttls)")  # fmt: skip
+    assert err.count("\n") == 1 and err.startswith("kpi-xl: error: ") and "535" in err
+    assert mailbox.message()["Subject"] == "Viikko 42"
+    assert mailbox.message()["Content-Language"] == "fi"
+    assert PASSWORD not in out + err + caplog.text
+
+
+def test_cli_eml_and_errors(plan: Path, cli: Callable[[list[str]], int], tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    out_file = tmp_path / "out" / "plan.eml"
+    assert cli(["send", str(plan), "--to", "boss@example.com", "--eml", str(out_file)]) == 0
+    assert capsys.readouterr().out.startswith(f"wrote {out_file} (kpi_plan.xlsx for boss@")
+    parsed = email.message_from_bytes(out_file.read_bytes(), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    check_message(parsed, plan)
+    assert [p.name for p in out_file.parent.iterdir()] == ["plan.eml"]  # no temporary left
+    xlsm = tmp_path / "plan.xlsm"
+    shutil.copyfile(plan, xlsm)
+    for argv in (
+        ["send", str(xlsm), "--to", "boss@example.com", "--eml", str(out_file)],
+        ["send", str(plan), "--to", "not an address", "--eml", str(out_file)],
+        ["send", str(plan), "--to", "boss@example.com"],  # no server configured
+        ["send", str(plan), "--to", "boss@example.com", "--smtp", "127.0.0.1:1", "--user", "u"],
+    ):
+        assert cli(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("kpi-xl: error: "), err
+
+
+def test_password_prompt_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpi_xl.mail import command
+
+    login = SmtpSettings(host="smtp.example.com", user=USER)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
+    with pytest.raises(KpiXlError, match="KPI_XL_SMTP_PASSWORD"):
+        command._password(login)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: PASSWORD)
+    assert command._password(login).password == PASSWORD
+
+
+def test_no_password_in_clear_to_a_remote_server() -> None:
+    from kpi_xl.mail.smtp import _session
+
+    class Client:
+        def ehlo(self) -> None: ...
+
+        def has_extn(self, name: str) -> bool:
+            return True
+
+        def login(self, user: str, password: str) -> None:
+            raise AssertionError("the password was sent")
+
+    remote = SmtpSettings(host="smtp.example.com", security="none", user=USER, password=PASSWORD)
+    with pytest.raises(KpiXlError, match="unencrypted") as error:
+        _session(Client(), remote)  # type: ignore[arg-type]
+    assert PASSWORD not in str(error.value)
+
+
+# -- the rendered body (Chromium) -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Chromium's path; skips without it unless ``KPI_XL_REQUIRE_CHROMIUM=1`` (then fails)."""
+    render = load_render_script()
+    path = render.find_chromium()
+    if path:
+        return str(path)
+    if os.environ.get("KPI_XL_REQUIRE_CHROMIUM") == "1":
+        pytest.fail("Chromium is required here but not installed")
+    pytest.skip("Chromium is not installed")
+
+
+def load_render_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "render_email", ROOT / "scripts" / "render_email.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_rendered_body(plan: Path, chromium: str, tmp_path: Path, lang: str) -> None:
+    from PIL import Image
+
+    render = load_render_script()
+    message = compose(plan, lang=lang)
+    assert "cid:" not in render.browser_html(message)
+    png = render.render(message, tmp_path / f"email_{lang}.png", chromium)
+    with Image.open(png) as image:
+        rgb = image.convert("RGB")
+    width, height = rgb.size
+    assert width == 900 and 900 < height < 2500
+    colors = {rgb.getpixel((x, y)) for x in range(0, width, 3) for y in range(0, height, 3)}
+    for hex_color in ("#1F4E78", STATUS_COLORS["off_track"][0], STATUS_COLORS["at_risk"][0]):
+        assert tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5)) in colors, hex_color
