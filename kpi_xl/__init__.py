@@ -37,7 +37,17 @@ _PUBLIC = {
     "send_email": "kpi_xl.mail",
 }
 
-__all__ = ["__version__", *sorted(_PUBLIC)]
+__all__ = [
+    "__version__",
+    "aggregate",
+    "build_plan",
+    "catalog",
+    "compose_email",
+    "load_channel_data",
+    "refresh",
+    "send_email",
+]
+assert sorted(_PUBLIC) == __all__[1:], "declare every public name in both places"
 
 
 def __getattr__(name: str) -> Any:

@@ -63,7 +63,9 @@ def test_a_copied_template_builds(tmp_path: Path) -> None:
         ({"colour": "red"}, "key 'colour': unknown key"),
     ],
 )
-def test_template_errors_name_the_key(tmp_path: Path, changes: dict[str, object], message: str) -> None:
+def test_template_errors_name_the_key(
+    tmp_path: Path, changes: dict[str, object], message: str
+) -> None:
     path = _template(tmp_path, **changes)
     with pytest.raises(KpiXlError) as info:
         load_template(path)

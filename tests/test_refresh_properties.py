@@ -83,7 +83,8 @@ from kpi_xl.refresh import refresh
 sys.path.insert(0, {tests!r})
 from refresh_support import small_data
 while True:
-    refresh({plan!r}, small_data(end="2026-0" + str(1 + int(__import__("time").time()) % 8) + "-28"))
+    month = 1 + int(__import__("time").time()) % 8
+    refresh({plan!r}, small_data(end=f"2026-0{{month}}-28"))
 """
 
 

@@ -27,9 +27,9 @@ from kpi_xl.catalog.helpers import (
 )
 from kpi_xl.catalog.records import (
     CHANNELS,
+    KPI,
     LANGUAGES,
     RTL_LANGUAGES,
-    KPI,
     CatalogError,
     Measure,
     get,

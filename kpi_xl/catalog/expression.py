@@ -27,7 +27,12 @@ PREV = "prev"
 
 _PRECEDENCE: dict[type[ast.operator], int] = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2}
 _EXCEL_OP: dict[type[ast.operator], str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
-_WORD_OP: dict[type[ast.operator], str] = {ast.Add: "+", ast.Sub: "\u2212", ast.Mult: "\u00d7", ast.Div: "\u00f7"}
+_WORD_OP: dict[type[ast.operator], str] = {
+    ast.Add: "+",
+    ast.Sub: "\u2212",  # minus sign
+    ast.Mult: "\u00d7",  # multiplication sign
+    ast.Div: "\u00f7",  # division sign
+}
 
 
 class ExpressionError(ValueError):
@@ -83,7 +88,7 @@ def _as_number(value: Any) -> Any:
 
 
 def _divide(numerator: Any, denominator: Any) -> Any:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = numerator / denominator
     if isinstance(result, pd.Series):
         return result.where(np.isfinite(result.to_numpy()))

@@ -67,7 +67,7 @@ def attainment(actual: Any, target: Any, higher_is_better: bool = True) -> Any:
     """Direction-aware attainment (1.0 = on target, more is better); NaN where undefined."""
     a, t = _arr(actual), _arr(target)
     a_np, t_np = np.asarray(a, dtype="float64"), np.asarray(t, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if higher_is_better:
             result = np.where(t_np > 0, a_np / t_np, np.nan)
         else:
@@ -138,13 +138,13 @@ def change_is_difference(kpi: KPI) -> bool:
 def change(current: Any, previous: Any, *, difference: bool = False) -> Any:
     """Relative change against the previous period (or the difference); NaN if undefined."""
     c, p = np.asarray(_arr(current)), np.asarray(_arr(previous))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if difference:
             result = c - p
         else:
             result = np.where(p != 0, (c - p) / np.abs(p), np.nan)
     result = np.where(np.isnan(c) | np.isnan(p), np.nan, result)
-    return _out(result, current)
+    return _out(result, current if isinstance(current, pd.Series) else previous)
 
 
 def change_formula(current: str, previous: str, *, difference: bool = False) -> str:
@@ -162,9 +162,9 @@ def change_formula(current: str, previous: str, *, difference: bool = False) -> 
 def pace_factor(elapsed_days: Any, total_days: Any) -> Any:
     """How much a flow grows by the period end at the current rate (NaN if nothing elapsed)."""
     e, t = np.asarray(_arr(elapsed_days)), np.asarray(_arr(total_days))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = np.where(e > 0, t / e, np.nan)
-    return _out(result, elapsed_days)
+    return _out(result, elapsed_days if isinstance(elapsed_days, pd.Series) else total_days)
 
 
 def pace(

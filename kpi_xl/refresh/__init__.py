@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from functools import partial
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 

@@ -236,11 +236,11 @@ def _pick(sheet_name: str, first_col: int, last_col: int, match: str, row: int) 
 
 def _finish(ctx: Context, sheet: PlanSheet) -> None:
     sheet.set_column(0, 0, 36)
-    sheet.set_column(1, 1, 14)
+    sheet.set_column(1, 1, 24)  # fits the info block's data range and timestamp
     sheet.set_column(2, 4, 13)
     sheet.set_column(5, 5, 20)
     sheet.set_column(6, 8, 13)
-    sheet.set_row(TABLE_HEADER, 30)
+    sheet.set_row(TABLE_HEADER, 45)  # three lines of a wrapped header
     sheet.set_column(9, 9, 16)
     sheet.set_column(10, 10, 2)
     sheet.set_column(TREND_COL, TREND_COL + len(ctx.model.periods), 10)

@@ -126,7 +126,8 @@ def write_settings(ctx: Context) -> None:
         },
         "language": {"validate": "list", "source": list(LANGUAGES)},
         "grain": {"validate": "list", "source": list(GRAINS)},
-        "data_source": {"validate": "any"},
+        # paths separated by ';' (or sample:NAME); a bound keeps pasted junk out
+        "data_source": {"validate": "length", "criteria": "<=", "value": 2000},
     }  # fmt: skip
     for i, (key, label_key, value) in enumerate(settings_rows(ctx)):
         row = 3 + i
