@@ -174,6 +174,7 @@ def catalog_snapshot() -> dict[str, Any]:
                 "channels": list(kpi.channels),
                 "channel_filter": kpi.channel_filter,
                 "unit": kpi.unit,
+                "unbounded": kpi.unbounded,
                 "direction": kpi.direction,
                 "expression": kpi.expression.text,
                 "names": {lang: kpi.names[lang] for lang in LANGUAGES},

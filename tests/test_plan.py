@@ -196,3 +196,15 @@ def test_public_api_end_to_end(tmp_path: Path) -> None:
     assert math.isclose(jan_seo["sessions"].sum(), expected)
     out = kpi_xl.build_plan(data, tmp_path / "plan.xlsx", template="leadgen", lang="fi")
     assert out == tmp_path / "plan.xlsx" and out.stat().st_size > 10_000
+
+
+def test_suggested_targets_of_shares_stay_achievable() -> None:
+    """A share (retention rate) is never targeted above 100 %; a change (ROI) may be."""
+    from kpi_xl.catalog import get, smart_target
+
+    retention, roi = get("retention_rate"), get("roi")
+    assert retention.is_bounded_rate and not roi.is_bounded_rate
+    capped = smart_target([0.95, 0.96, 0.97], True, 0.10, percent=retention.is_bounded_rate)
+    assert capped == 1.0  # 0.96 * 1.1 would be 105.6 %
+    free = smart_target([3.0, 3.0, 3.0], True, 0.10, percent=roi.is_bounded_rate)
+    assert math.isclose(free, 3.3)  # 300 % ROI improved by 10 %, not clipped to 100 %

@@ -71,6 +71,7 @@ class KPI:
     expression: Expression
     definition: str
     channel_filter: str | None = None
+    unbounded: bool = False
     aliases: tuple[str, ...] = field(default=())
 
     def name(self, lang: str = "en") -> str:
@@ -84,6 +85,16 @@ class KPI:
     def is_ratio(self) -> bool:
         """True when the KPI divides (its value is not itself additive)."""
         return "/" in self.expression.text
+
+    @property
+    def is_bounded_rate(self) -> bool:
+        """True for a share of a whole (0-100 %), e.g. conversion or open rate.
+
+        Percent KPIs marked ``unbounded`` in the catalog (ROI, sales growth, list growth)
+        are changes, not shares: they may exceed 100 % or go negative, so targets for them
+        are not capped at 100 %.
+        """
+        return self.unit == "percent" and not self.unbounded
 
     def applies_to(self, channel: str) -> bool:
         return "all" in self.channels or channel in self.channels
@@ -152,6 +163,9 @@ def _kpi(raw: dict[str, Any], known: Mapping[str, Measure]) -> KPI:
         if raw.get(key) not in allowed:
             raise CatalogError(f"KPI {kid!r}: {key} must be one of {allowed}")
     channel_filter = raw.get("channel_filter")
+    unbounded = raw.get("unbounded", False)
+    if not isinstance(unbounded, bool) or (unbounded and raw["unit"] != "percent"):
+        raise CatalogError(f"KPI {kid!r}: unbounded is true/false and only for percent KPIs")
     if channel_filter is not None and channel_filter not in CHANNELS:
         raise CatalogError(f"KPI {kid!r}: unknown channel_filter {channel_filter!r}")
     return KPI(
@@ -164,6 +178,7 @@ def _kpi(raw: dict[str, Any], known: Mapping[str, Measure]) -> KPI:
         expression=expr,
         definition=" ".join(str(raw["definition"]).split()),
         channel_filter=channel_filter,
+        unbounded=unbounded,
     )
 
 

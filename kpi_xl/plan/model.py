@@ -167,7 +167,6 @@ def _history_target(
     model: PlanModel, kpi: KPI, scope: str, period: str, history: list[float]
 ) -> float:
     last_year = model.value(kpi, scope, same_period_last_year(period))
-    bounded = kpi.unit == "percent" and "-" not in kpi.expression.text
     series = [last_year] if not math.isnan(last_year) else history
     return round_target(
         kpi,
@@ -176,7 +175,7 @@ def _history_target(
             kpi.higher_is_better,
             model.spec.growth,
             window=1 if series is not history else 3,
-            percent=bounded,
+            percent=kpi.is_bounded_rate,
         ),
     )
 
