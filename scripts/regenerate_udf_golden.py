@@ -3,10 +3,10 @@
 python scripts/regenerate_udf_golden.py
 
 Writes tests/golden/udf_metadata.json (each UDF's xlwings ``__xlfunc__`` and the
-``MacroOptions`` descriptions Excel gets), tests/golden/udf_wrappers.bas (the VBA module
-xlwings' *Import Functions* writes) and the generated section of docs/udfs.md. It runs
-xlwings' Windows registration with pywin32 stubbed, the same code as tests/test_udfs.py
-(tests/udf_golden.py).
+``MacroOptions`` descriptions Excel gets), workbook_templates/vba/xlwings_udfs.bas (the VBA
+module xlwings' *Import Functions* writes; the macro-enabled plan ships it) and the generated
+section of docs/udfs.md. It runs xlwings' Windows registration with pywin32 stubbed, the
+same code as tests/test_udfs.py (tests/udf_golden.py).
 """
 
 from __future__ import annotations

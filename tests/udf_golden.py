@@ -41,7 +41,9 @@ from kpi_xl.excel.udf_specs import udf_specs
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = ROOT / "tests" / "golden"
 METADATA_GOLDEN = GOLDEN_DIR / "udf_metadata.json"
-VBA_GOLDEN = GOLDEN_DIR / "udf_wrappers.bas"
+#: The VBA module ``xlwings_udfs`` as xlwings writes it: shipped as package data and built into
+#: the macro-enabled plan (kpi_xl/excel/vba_project.py), so it lives with the VBA sources.
+VBA_GOLDEN = ROOT / "workbook_templates" / "vba" / "xlwings_udfs.bas"
 DOCS = ROOT / "docs" / "udfs.md"
 DOCS_START = "<!-- udf-list:start (python scripts/regenerate_udf_golden.py) -->"
 DOCS_END = "<!-- udf-list:end -->"

@@ -403,8 +403,8 @@ def _smart_target(history: Any, direction: Any, growth: Any, window: Any) -> flo
     values = [
         float(c) for c in _cells(history) if _is_number(c) and not math.isnan(c)
     ]  # reading order: row by row, oldest first; blanks, text and errors skipped
-    percent = kpi is not None and kpi.unit == "percent"
-    return _result(catalog.smart_target(values, higher, rate, window=int(size), percent=percent))
+    capped = kpi is not None and kpi.is_bounded_rate  # shares only; ROI may pass 100 %
+    return _result(catalog.smart_target(values, higher, rate, window=int(size), percent=capped))
 
 
 #: The catalog's fields, in KPI_CATALOG's column order; each is also a KPI_INFO field.

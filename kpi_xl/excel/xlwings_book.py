@@ -1,24 +1,40 @@
 """The workbook operations of the Refresh button, on a workbook open in Excel (xlwings).
 
-Only this module and :mod:`kpi_xl.udfs` import xlwings. It is exercised in Excel; on
-Linux the same logic runs against the in-memory fake of the test suite.
+It works on the ``xlwings.Book`` it is given (:mod:`kpi_xl.excel.entry` passes the calling
+workbook). It is exercised in Excel; on Linux the test suite runs the refresh logic against
+an in-memory fake workbook, and this class against fake xlwings objects.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from kpi_xl.refresh.reader import parse_meta_rows
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TEXT_PREFIX = "'"
+#: How the build protects a sheet (kpi_xl.workbook.layout.protect), in Excel's terms.
+PROTECT_OPTIONS: dict[str, Any] = {
+    "DrawingObjects": True,
+    "Contents": True,
+    "Scenarios": True,
+    "AllowFormattingColumns": True,
+    "AllowFormattingRows": True,
+    "AllowFiltering": True,
+}
 
 
 def as_excel_text(value: Any) -> Any:
-    """Text that Excel would parse as a formula gets the text prefix ``'`` (not shown)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """Text written into Excel stays that text: it gets the text prefix ``'`` (not shown).
+
+    Excel parses a value set from VBA or Python as if it were typed: ``=cmd|...`` would
+    become a formula, and the period ``2026-06`` a date or ``00123`` a number, after which
+    the SUMIFS over ``ChannelData`` no longer match. The prefix keeps every string a string.
+    """
+    if isinstance(value, str) and value:
+        return TEXT_PREFIX + value
     return value
 
 
@@ -66,25 +82,28 @@ class XlwingsBook:
         sheet, cell = reference.rsplit("!", 1)
         sheet = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
         ws = self.book.sheets[sheet]
-        _unprotect(ws)
-        try:
+        with _unprotected(ws):
             ws.range(cell.replace("$", "")).value = as_excel_text(value)
-        finally:
-            _protect(ws)
 
     def message(self, text: str) -> None:
         self.book.app.alert(text, title="kpi_xl")
 
 
-def _unprotect(ws: Any) -> None:
+def _is_protected(ws: Any) -> bool:
     try:
-        ws.api.Unprotect()
-    except Exception:
-        pass
+        return bool(ws.api.ProtectContents)
+    except Exception:  # not Excel for Windows: leave protection alone
+        return False
 
 
-def _protect(ws: Any) -> None:
+@contextlib.contextmanager
+def _unprotected(ws: Any) -> Iterator[None]:
+    """Lift the sheet's protection (no password) while writing; restore it as built."""
+    if not _is_protected(ws):
+        yield
+        return
+    ws.api.Unprotect()
     try:
-        ws.api.Protect(DrawingObjects=True, Contents=True, AllowFiltering=True)
-    except Exception:
-        pass
+        yield
+    finally:
+        ws.api.Protect(**PROTECT_OPTIONS)

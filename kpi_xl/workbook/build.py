@@ -93,6 +93,10 @@ def write_workbook(
     """
     step = progress or (lambda _msg: None)
     lang = model.spec.lang
+    if macro != (out.suffix.lower() == ".xlsm"):
+        raise KpiXlError(
+            "a macro-enabled plan is named .xlsm, a plan without macros .xlsx", file=out
+        )
     with atomic_path(out) as tmp:
         workbook = new_workbook(str(tmp), macro=macro)
         ctx = Context(workbook, model, Formats(workbook, model.spec.currency, False), lang)
@@ -116,6 +120,10 @@ def write_workbook(
         for add in extra_sheets:
             add(workbook)
         write_meta(ctx)
+        if macro:
+            from kpi_xl.excel.vba_project import add_macro_parts
+
+            add_macro_parts(workbook, ctx.sheet("overview"), ctx.t("refresh_button"))
         workbook.set_calc_mode("auto")
         workbook.set_properties(
             {"title": model.spec.title or model.spec.name, "comments": "Built by kpi_xl"}
