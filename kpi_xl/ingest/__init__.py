@@ -13,15 +13,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from kpi_xl.catalog.records import CHANNELS
 from kpi_xl.errors import KpiXlError
 from kpi_xl.ingest import canonical
-from kpi_xl.ingest.adapters import read_source
+from kpi_xl.ingest.adapters import concat, detect, read_source
 
 Source = str | Path | pd.DataFrame
 
-__all__ = ["describe", "load_channel_data", "write_canonical"]
+__all__ = ["describe", "detect_format", "load_channel_data", "write_canonical"]
 
 
 def load_channel_data(
@@ -32,26 +34,52 @@ def load_channel_data(
     Columns: ``date`` (datetime64, day), ``channel`` (see :data:`kpi_xl.catalog.CHANNELS`),
     ``source`` (the adapter that read the row), ``campaign``, ``segment`` (strings, may
     be empty), then the base measures present, named as in the catalog, ``float64``.
-    Rows of several sources are concatenated in the order given.
+    Rows of several sources are concatenated in the order given; a row repeated exactly
+    in several sources is kept once, and the same key with different values in two
+    sources is an error.
 
-    ``channel_map`` maps channel names as found in the data (e.g. a GA4 channel group
-    or a custom ``channel`` value, case-insensitive) to the channel vocabulary; it takes
-    precedence over the built-in mapping.
+    ``channel_map`` maps channel names as found in the data (a GA4 channel group, a
+    Google Ads campaign type, a ``channel`` value; case-insensitive) or an adapter's name
+    (``"google_ads"``, ``"linkedin"``...: every row it reads) to the channel vocabulary;
+    it takes precedence over the built-in mapping. See docs/ingest.md.
     """
     if not sources:
         raise KpiXlError("no data given: pass at least one export file or a DataFrame")
-    mapping = {str(k).strip().casefold(): v for k, v in (channel_map or {}).items()}
-    frames = [read_source(src, mapping) for src in sources]
-    frames = [f for f in frames if len(f.columns)]
-    if not frames:
-        return canonical.empty()
-    combined = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
+    mapping = _channel_map(channel_map)
+    parts = [read_source(src, mapping) for src in sources]
+    loaded = concat(parts)
+    combined = loaded.frame
+    if len(parts) > 1:
+        repeats = canonical.check_conflicts(
+            combined, str(loaded.files[0]), pd.Series(loaded.lines), files=loaded.files
+        )
+        if repeats.any():
+            combined = combined[~repeats]
     dims = ["date", *canonical.DIMENSIONS]
-    ordered = dims + canonical.measure_columns(combined)
-    combined = combined[ordered]
+    combined = combined[dims + canonical.measure_columns(combined)]
     for col in canonical.measure_columns(combined):
-        combined[col] = combined[col].astype("float64")
+        if combined[col].dtype != "float64":
+            combined[col] = combined[col].astype("float64")
     return combined.reset_index(drop=True)
+
+
+def _channel_map(channel_map: Mapping[str, str] | None) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for key, value in (channel_map or {}).items():
+        channel = str(value).strip().casefold()
+        if channel not in CHANNELS:
+            raise KpiXlError(
+                f"channel_map maps {key!r} to {value!r}: expected one of {', '.join(CHANNELS)}"
+            )
+        mapping[str(key).strip().casefold()] = channel
+    return mapping
+
+
+def detect_format(path: str | Path) -> str:
+    """The layout of an export file as its adapter's name (``"google_ads"``, ``"ga4"``,
+    ``"canonical"``...; a zip of several exports: the names joined with ``", "``), found
+    from the content; :class:`KpiXlError` when no adapter knows it."""
+    return ", ".join(dict.fromkeys(a.name for a in detect(path)))
 
 
 def describe(frame: pd.DataFrame) -> dict[str, Any]:
@@ -77,28 +105,48 @@ def describe(frame: pd.DataFrame) -> dict[str, Any]:
 
 def write_canonical(frame: pd.DataFrame, path: Path) -> Path:
     """Write the canonical table as ``.csv``, ``.csv.gz``, ``.parquet`` or ``.xlsx``,
-    atomically. The file reads back with :func:`load_channel_data` unchanged."""
+    atomically. The file reads back with :func:`load_channel_data` unchanged (CSV keeps
+    every float exactly: whole numbers as integers, others in shortest round-trip form;
+    ``.xlsx`` stores numbers as Excel does, with 15-16 significant digits)."""
     from kpi_xl.fileio import atomic_path
-    from kpi_xl.sample_data.generate import write_table
 
-    suffixes = "".join(path.suffixes[-2:]).lower()
+    path = Path(path)
+    name = path.name.lower()
+    if not name.endswith((".csv", ".csv.gz", ".parquet", ".xlsx")):
+        raise KpiXlError(
+            "unsupported output format: expected .csv, .csv.gz, .parquet or .xlsx",
+            file=path,
+        )
     with atomic_path(path) as tmp:
-        if path.suffix.lower() == ".xlsx":
+        if name.endswith(".xlsx"):
             _write_xlsx(frame, tmp)
-        elif path.suffix.lower() in (".csv", ".parquet") or suffixes == ".csv.gz":
-            # write_table picks the format from the suffix; the temporary file keeps it
-            staged = tmp.with_name(tmp.name.removesuffix(".tmp"))
-            try:
-                write_table(frame, staged)
-                staged.replace(tmp)
-            finally:
-                staged.unlink(missing_ok=True)
+        elif name.endswith(".parquet"):
+            frame.to_parquet(tmp, index=False)
         else:
-            raise KpiXlError(
-                "unsupported output format: expected .csv, .csv.gz, .parquet or .xlsx",
-                file=path,
-            )
+            _write_csv(frame, tmp, gzip=name.endswith(".gz"))
     return path
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, *, gzip: bool) -> None:
+    out = frame.copy()
+    for col in canonical.measure_columns(out):
+        values = out[col].astype("float64")
+        known = values.dropna()
+        if ((known == np.floor(known)) & (known.abs() < 2**53)).all():
+            out[col] = values.astype("Int64")
+    compression: dict[str, Any] | None = None
+    if gzip:
+        compression = {"method": "gzip", "compresslevel": 9, "mtime": 0}
+    # a carriage return inside a text is quoted only when it is part of the line end
+    texts = [out[c].astype("str") for c in canonical.DIMENSIONS if c in out.columns]
+    crlf = any(t.str.contains("\r", regex=False).any() for t in texts)
+    out.to_csv(
+        path,
+        index=False,
+        date_format="%Y-%m-%d",
+        lineterminator="\r\n" if crlf else "\n",
+        compression=compression,
+    )
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:

@@ -15,6 +15,8 @@ Unknown columns are an error (a typo in a measure name must not vanish silently)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -66,19 +68,26 @@ def validate(
     for required in ("date", "channel"):
         if required not in frame.columns:
             raise KpiXlError(f"missing required column {required!r}", file=file, column=required)
-    out = pd.DataFrame(index=frame.index)
-    out["date"] = _dates(frame["date"], file, line_of)
-    out["channel"] = _channels(frame["channel"], file, line_of)
+    columns: dict[str, pd.Series | str] = {
+        "date": _dates(frame["date"], file, line_of),
+        "channel": _channels(frame["channel"], file, line_of),
+    }
     for col in TEXT_COLUMNS:
         if col in frame.columns:
-            values = frame[col]
-            text = values.astype("str").where(values.notna(), "")
-            out[col] = text.astype(object)
+            columns[col] = _text(frame[col])
         else:
-            out[col] = source if col == "source" and source else ""
+            columns[col] = source if col == "source" and source else ""
     for m in measure_columns(frame):
-        out[m] = _numbers(frame[m], m, file, line_of)
-    return out
+        columns[m] = _numbers(frame[m], m, file, line_of)
+    return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Plain strings (object dtype), ``""`` for missing; strings already are kept."""
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
+    text = values.astype("str").where(values.notna(), "")
+    return text.astype(object)
 
 
 def _dates(values: pd.Series, file: str, line_of: pd.Series | None) -> pd.Series:
@@ -97,7 +106,8 @@ def _dates(values: pd.Series, file: str, line_of: pd.Series | None) -> pd.Series
             line=_line(pos, line_of),
             column="date",
         )
-    return parsed.dt.normalize().astype("datetime64[ns]")
+    normalized: pd.Series = parsed.dt.normalize().astype("datetime64[ns]")
+    return normalized
 
 
 def _channels(values: pd.Series, file: str, line_of: pd.Series | None) -> pd.Series:
@@ -115,10 +125,15 @@ def _channels(values: pd.Series, file: str, line_of: pd.Series | None) -> pd.Ser
 
 
 def _numbers(values: pd.Series, name: str, file: str, line_of: pd.Series | None) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-    bad = (numbers.isna() & values.notna() & (values.astype("str").str.strip() != "")) | np.isinf(
-        numbers
-    )
+    if values.dtype.kind == "f":
+        numbers = values.astype("float64")
+        bad: pd.Series = pd.Series(np.isinf(numbers.to_numpy()), index=values.index)
+    else:
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        unread = numbers.isna() & values.notna()
+        if unread.any():
+            unread[unread] = values[unread].astype("str").str.strip() != ""
+        bad = unread | np.isinf(numbers)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise KpiXlError(
@@ -139,28 +154,45 @@ def _numbers(values: pd.Series, name: str, file: str, line_of: pd.Series | None)
     return numbers
 
 
-def check_conflicts(frame: pd.DataFrame, file: str, line_of: pd.Series | None = None) -> None:
+def check_conflicts(
+    frame: pd.DataFrame,
+    file: str,
+    line_of: pd.Series | None = None,
+    names: Mapping[str, str] | None = None,
+    files: np.ndarray | None = None,
+) -> np.ndarray:
     """Duplicate rows for one key (date, channel, source, campaign, segment) must agree.
 
-    Exact duplicates are harmless repeats and are dropped by :func:`drop_repeats`; rows of
-    the same key with different measure values are a conflict: which one is right?
+    Rows of the same key with different measure values are a conflict (which one is
+    right?) and raise; exact repeats are harmless: the mask returned marks those after
+    the first, for the caller to drop. ``names`` gives the file's own name of a
+    measure's column, for the message; ``files`` the file of each row when the rows come
+    from several files.
     """
     keys = ["date", *DIMENSIONS]
-    dup = frame.duplicated(keys, keep=False)
+    dup = frame.duplicated(keys, keep=False).to_numpy()
+    repeats = np.zeros(len(frame), dtype=bool)
     if not dup.any():
-        return
+        return repeats
     subset = frame[dup]
     differing = subset.groupby(keys, sort=False, dropna=False).nunique(dropna=False)
     conflict = differing[(differing > 1).any(axis=1)]
     if conflict.empty:
-        return
+        repeats[dup] = subset.duplicated(keep="first").to_numpy()
+        return repeats
     key = conflict.index[0]
     column = str(conflict.columns[(conflict.iloc[0] > 1).to_numpy()][0])
+    column = (names or {}).get(column, column)
     match = (subset[keys] == pd.Series(key, index=keys)).all(axis=1)
-    positions = np.flatnonzero(dup.to_numpy())[match.to_numpy()]
-    lines = [_line(int(p), line_of) for p in positions[:2]]
+    positions = [int(p) for p in np.flatnonzero(dup)[match.to_numpy()][:2]]
+    lines = [_line(p, line_of) for p in positions]
+    where = [f"line {n}" for n in lines]
+    if files is not None:
+        file = str(files[positions[1]])
+        if files[positions[0]] != files[positions[1]]:
+            where = [f"{files[p]} line {n}" for p, n in zip(positions, lines, strict=True)]
     raise KpiXlError(
-        f"rows at lines {lines[0]} and {lines[1]} have the same date, channel, source, campaign "
+        f"rows at {where[0]} and {where[1]} have the same date, channel, source, campaign "
         f"and segment but different {column} values: expected one row per key",
         file=file,
         line=lines[1],

@@ -45,8 +45,8 @@ class ParsedDates:
 
 def _python_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Split an object column into native date cells and the rest as text."""
-    native = values.map(lambda v: isinstance(v, dt.date), na_action="ignore")
-    native = native.fillna(False).astype(bool)
+    flags = [isinstance(v, dt.date) and v == v for v in values.tolist()]
+    native = pd.Series(np.array(flags, dtype=bool), index=values.index)
     as_int = values.map(
         lambda v: str(int(v)) if isinstance(v, int | float) and float(v).is_integer() else v,
         na_action="ignore",
@@ -64,6 +64,8 @@ def parse_dates(values: pd.Series, formats: tuple[DateFormat, ...]) -> ParsedDat
     """
     expected = " or ".join(f.example for f in formats if f.example)
     if values.dtype.kind == "M":
+        if getattr(values.dt, "tz", None) is not None:  # the local calendar day
+            values = values.dt.tz_localize(None)
         out = pd.Series(values.to_numpy(), index=values.index)
         return _finish(out, np.zeros(len(out), dtype=bool), expected)
     native = pd.Series(False, index=values.index)

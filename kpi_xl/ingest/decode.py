@@ -64,12 +64,12 @@ def decode(data: bytes, file: str) -> str:
         try:
             text = data.decode(codec)
         except UnicodeDecodeError as exc:
-            line = _line_of(data, exc.start) if codec == "utf-8" else None
+            where = _line_of(data, exc.start) if codec == "utf-8" else None
             raise KpiXlError(
                 f"the file starts like {codec.upper()} text but byte {exc.start} cannot be "
                 "decoded; re-export it or save it as UTF-8",
                 file=file,
-                line=line,
+                line=where,
             ) from None
     else:
         text = _decode_8bit(data, file)

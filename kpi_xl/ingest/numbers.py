@@ -25,6 +25,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Decimal = Literal[".", ","]
 
@@ -80,7 +82,8 @@ def votes(values: pd.Series) -> tuple[int, int]:
         return 0, 0
     text = as_text(values).str.strip()
     simple = text.str.fullmatch(SIMPLE_DOT)
-    point = int((simple & text.str.contains(r"[.eE]") & ~text.str.fullmatch(AMBIGUOUS_DOT)).sum())
+    dotted = text[simple & text.str.contains(r"[.eE]")]
+    point = int((~dotted.str.fullmatch(AMBIGUOUS_DOT)).sum()) if len(dotted) else 0
     rest = text[~simple & (text != "")]
     if rest.empty:
         return point, 0
@@ -122,10 +125,13 @@ def parse(
     that are already numbers (typed columns, spreadsheet cells) are taken as they are.
     """
     if values.dtype.kind in "iuf":
-        out = np.array(values.to_numpy(dtype="float64", na_value=np.nan))
+        out = values.to_numpy(dtype="float64", na_value=np.nan)
+        if not out.flags.writeable:  # a read-only view of the column's memory
+            out = out.copy()
         return out, np.isinf(out)
     if values.dtype == object:
-        native = values.map(_is_number, na_action="ignore").fillna(False).astype(bool)
+        flags = [_is_number(v) and v == v for v in values.tolist()]
+        native = pd.Series(np.array(flags, dtype=bool), index=values.index)
         if native.any():
             out, bad = parse(values.where(~native), decimal=decimal, percent=percent)
             typed = pd.to_numeric(values[native]).to_numpy(dtype="float64")
@@ -146,8 +152,15 @@ def parse(
 
 
 def _to_float(text: pd.Series) -> np.ndarray:
-    numbers = pd.to_numeric(text.replace("", None), errors="coerce")
-    return np.array(numbers.to_numpy(dtype="float64", na_value=np.nan))
+    """Plain numbers (``""`` -> NaN): Arrow's exact string-to-double cast, which is several
+    times faster than :func:`pandas.to_numeric`, with the latter as the fallback."""
+    try:
+        strings = pa.array(text, type=pa.string(), from_pandas=True)
+        strings = pc.if_else(pc.equal(strings, ""), pa.scalar(None, pa.string()), strings)
+        return np.array(pc.cast(strings, pa.float64()).to_numpy(zero_copy_only=False))
+    except (pa.ArrowException, TypeError, ValueError):
+        numbers = pd.to_numeric(text.replace("", None), errors="coerce")
+        return np.array(numbers.to_numpy(dtype="float64", na_value=np.nan))
 
 
 def _parse_formatted(

@@ -1,75 +1,140 @@
 """Export adapters: each recognizes one layout from a file's content and reads it.
 
-:func:`read_source` opens a path (or takes a DataFrame), tries every adapter of
-:data:`ADAPTERS` in order and uses the first whose ``detect`` accepts the content; a file
-no adapter accepts gets a :class:`~kpi_xl.errors.KpiXlError` listing the known layouts.
+:func:`read_source` opens a path (or takes a DataFrame), and the first adapter of
+:data:`ADAPTERS` whose header it finds among a block's first records reads the file. The
+order matters only where headers could overlap: the canonical table (lower-case
+``date`` and ``channel``) first, then Search Console (clicks, impressions, CTR *and*
+position), GA4 (sessions/users), and the ad platforms. A file no adapter accepts gets a
+:class:`~kpi_xl.errors.KpiXlError` listing the known layouts.
+
+A zip of CSV files is first offered whole to the adapters that span several files
+(Search Console); otherwise each member is read on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kpi_xl.errors import KpiXlError
-from kpi_xl.ingest import canonical
-
-
-@dataclass(frozen=True)
-class Adapter:
-    """One export layout: ``detect`` looks at a table's header, ``read`` normalizes it."""
-
-    name: str
-    description: str
-    detect: Callable[[pd.DataFrame], bool]
-    read: Callable[[pd.DataFrame, str, Mapping[str, str]], pd.DataFrame]
-
-
-def _detect_canonical(frame: pd.DataFrame) -> bool:
-    return {"date", "channel"} <= {str(c) for c in frame.columns}
-
-
-def _read_canonical(frame: pd.DataFrame, file: str, channel_map: Mapping[str, str]) -> pd.DataFrame:
-    if channel_map and "channel" in frame.columns:
-        frame = frame.copy()
-        folded = frame["channel"].astype("str").str.strip().str.casefold()
-        frame["channel"] = folded.map(channel_map).fillna(frame["channel"])
-    table = canonical.validate(frame, file, source="canonical")
-    canonical.check_conflicts(table, file)
-    return canonical.drop_repeats(table)
-
-
-CANONICAL = Adapter(
-    "canonical",
-    "kpi_xl's canonical long table (what `kpi-xl ingest -o` writes)",
-    _detect_canonical,
-    _read_canonical,
+from kpi_xl.ingest.adapters import (
+    canonical,
+    ga4,
+    google_ads,
+    linkedin,
+    mailchimp,
+    meta_ads,
+    search_console,
 )
+from kpi_xl.ingest.adapters.base import Adapter, find_tables
+from kpi_xl.ingest.fields import Context, Loaded, header_names
+from kpi_xl.ingest.sources import open_path
+from kpi_xl.ingest.table import HEAD_RECORDS, Document, FrameBlock
 
-ADAPTERS: list[Adapter] = [CANONICAL]
+ADAPTERS: list[Adapter] = [
+    canonical.ADAPTER,
+    search_console.ADAPTER,
+    ga4.ADAPTER,
+    google_ads.ADAPTER,
+    meta_ads.ADAPTER,
+    linkedin.ADAPTER,
+    mailchimp.ADAPTER,
+]
+
+__all__ = ["ADAPTERS", "Adapter", "detect", "read_document", "read_source"]
 
 
-def _read_path(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=object)
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def _fits(doc: Document, adapter: Adapter) -> bool:
+    return any(
+        adapter.is_header(header_names(record.cells))
+        for block in doc.blocks
+        for record in block.head(HEAD_RECORDS)
+    )
 
 
-def read_source(source: str | Path | pd.DataFrame, channel_map: Mapping[str, str]) -> pd.DataFrame:
-    """The canonical table of one source (a path or a DataFrame)."""
-    if isinstance(source, pd.DataFrame):
-        return _read_canonical(source, "<DataFrame>", channel_map)
-    path = Path(source)
-    if not path.is_file():
-        raise KpiXlError("no such file", file=path)
-    frame = _read_path(path)
+def read_document(doc: Document, ctx: Context) -> Loaded:
+    """The canonical rows of one document, read by the first adapter that fits."""
     for adapter in ADAPTERS:
-        if adapter.detect(frame):
-            return adapter.read(frame, str(path), channel_map)
-    known = "; ".join(a.description for a in ADAPTERS)
-    raise KpiXlError(f"unknown layout: expected one of: {known}", file=path)
+        tables = find_tables(doc, adapter.is_header, adapter.numeric)
+        if tables:
+            return adapter.read(tables, doc, ctx)
+    raise _unknown(doc)
+
+
+def detect(path: str | Path) -> list[Adapter]:
+    """The adapters that would read ``path`` (one per zip member unless the zip is one
+    export); :class:`KpiXlError` for an unknown layout. Nothing is parsed beyond the
+    headers."""
+    docs = open_path(Path(path))
+    if len(docs) > 1 or docs[0].file != str(path):
+        whole = Document(str(path), [b for d in docs for b in d.blocks])
+        for adapter in ADAPTERS:
+            if adapter.archive and _fits(whole, adapter):
+                return [adapter]
+    found: list[Adapter] = []
+    for doc in docs:
+        fitting = [a for a in ADAPTERS if _fits(doc, a)]
+        if not fitting:
+            raise _unknown(doc)
+        found.append(fitting[0])
+    return found
+
+
+def _unknown(doc: Document) -> KpiXlError:
+    known = "; ".join(a.layout for a in ADAPTERS)
+    line, seen = None, ""
+    for block in doc.blocks:
+        for record in block.head(HEAD_RECORDS):
+            if len(header_names(record.cells)) >= 2:
+                line = record.line or None
+                seen = ", ".join(c.strip() for c in record.cells if c.strip())
+                break
+        if seen:
+            break
+    if len(seen) > 80:
+        seen = seen[:77] + "..."
+    found = f"no known header (the first one found: {seen})" if seen else "no table found"
+    return KpiXlError(
+        f"unknown layout, {found}: expected one of: {known}", file=doc.file, line=line
+    )
+
+
+def read_source(source: str | Path | pd.DataFrame, channel_map: Mapping[str, str]) -> Loaded:
+    """The canonical rows of one source (a path or a DataFrame)."""
+    ctx = Context(channel_map)
+    if isinstance(source, pd.DataFrame):
+        doc = Document("<DataFrame>", [FrameBlock("<DataFrame>", source)])
+        if canonical.is_header(header_names(str(c) for c in source.columns)):
+            return canonical.read(find_tables(doc, canonical.is_header), doc, ctx)
+        names = header_names(str(c) for c in source.columns)
+        missing = [c for c in ("date", "channel") if c not in names]
+        raise KpiXlError(
+            f"the DataFrame is not a canonical table: missing column {missing[0]!r} "
+            "(expected date, channel, [source, campaign, segment,] base measures)",
+            file="<DataFrame>",
+            column=missing[0],
+        )
+    path = Path(source)
+    docs = open_path(path)
+    if len(docs) == 1 and docs[0].file == str(path):
+        return read_document(docs[0], ctx)
+    whole = Document(str(path), [b for d in docs for b in d.blocks])
+    for adapter in ADAPTERS:
+        if adapter.archive:
+            tables = find_tables(whole, adapter.is_header)
+            if tables:
+                return adapter.read(tables, whole, ctx)
+    return concat([read_document(d, ctx) for d in docs])
+
+
+def concat(parts: list[Loaded]) -> Loaded:
+    """Several sources' rows, in order; measures missing from one are NaN there."""
+    if len(parts) == 1:
+        return parts[0]
+    frame = pd.concat([p.frame for p in parts], ignore_index=True, sort=False)
+    lines = np.concatenate([p.lines for p in parts])
+    files = np.concatenate([p.files for p in parts])
+    return Loaded(frame, lines, files)

@@ -1,0 +1,296 @@
+"""Shared by the adapters: finding columns by name, reading their values strictly, dropping
+total rows, picking channels, and handing a checked canonical table back.
+
+Header names are matched after :func:`norm` (case folded, whitespace collapsed, BOM and
+non-breaking spaces removed), so ``Impr.`` matches ``impr.`` and ``Amount  spent (EUR)``
+matches ``amount spent (eur)``. Every problem with a value raises
+:class:`~kpi_xl.errors.KpiXlError` naming the file, the row's line and the column as the
+file spells it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpi_xl.errors import KpiXlError
+from kpi_xl.ingest import canonical, numbers
+from kpi_xl.ingest.dates import DateFormat, parse_dates
+from kpi_xl.ingest.table import Table, cell_text
+
+# "Total", "Total: Account" (Google Ads), "Grand total" (GA4), "Gesamt", "Totaux"...
+TOTAL = re.compile(
+    r"^\s*(?:grand\s+total|total\s+g[ée]n[ée]ral|totals?|totaux|totale|gesamt(?:summe)?|"
+    r"summe|insgesamt|ergebnis)\s*(?::.*)?$",
+    re.IGNORECASE,
+)
+
+
+def norm(name: object) -> str:
+    """A header name as matched: case folded, spaces collapsed, BOM/quotes dropped."""
+    text = str(name).replace("\ufeff", "").replace("\u00a0", " ").replace("\u202f", " ")
+    return " ".join(text.split()).strip('"').casefold()
+
+
+def header_names(cells: Iterable[str]) -> frozenset[str]:
+    """The normalized names of a header record (empty cells left out)."""
+    return frozenset(n for n in (norm(c) for c in cells) if n)
+
+
+def text_values(values: pd.Series) -> pd.Series:
+    """Cells as plain strings exactly as given (``""`` for empty); never parsed."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.fillna("").astype(object).reset_index(drop=True)
+    return values.map(cell_text).astype(object).reset_index(drop=True)
+
+
+@dataclass
+class Context:
+    """Per-call options: ``channel_map`` with case-folded keys."""
+
+    channel_map: Mapping[str, str] = field(default_factory=dict)
+
+    def channels(
+        self,
+        source: str,
+        default: str,
+        raw: pd.Series | None = None,
+        builtin: Mapping[str, str] | None = None,
+    ) -> pd.Series | str:
+        """Channel per row: ``channel_map`` by the value found in the data (``raw``),
+        else ``channel_map`` by adapter name, else the built-in mapping, else ``default``."""
+        fallback = self.channel_map.get(source)
+        if raw is None:
+            return fallback or default
+        folded = raw.astype("str").str.strip().str.casefold()
+        known = folded.map(builtin or {}).fillna(default) if fallback is None else fallback
+        mapped = folded.map(dict(self.channel_map)) if self.channel_map else None
+        if mapped is None:
+            return known if isinstance(known, pd.Series) else pd.Series(known, index=raw.index)
+        return mapped.fillna(known).astype(object)
+
+
+@dataclass
+class Loaded:
+    """A source's canonical rows with the file and line each came from."""
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    files: np.ndarray  # object array of file names
+
+
+class Reader:
+    """One table's columns, looked up by header name, read strictly."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.file = table.file
+        self.index: dict[str, int] = {}
+        for pos, name in enumerate(table.header):
+            self.index.setdefault(norm(name), pos)
+
+    def find(self, *aliases: str) -> int | None:
+        """The position of the first alias present, else ``None``."""
+        for alias in aliases:
+            pos = self.index.get(alias)
+            if pos is not None:
+                return pos
+        return None
+
+    def find_re(self, pattern: str) -> int | None:
+        """The first column whose normalized name fully matches ``pattern``."""
+        for name, pos in sorted(self.index.items(), key=lambda item: item[1]):
+            if re.fullmatch(pattern, name):
+                return pos
+        return None
+
+    def require(self, label: str, *aliases: str, hint: str = "") -> int:
+        pos = self.find(label.casefold(), *aliases)
+        if pos is None:
+            others = [a for a in aliases if a != label.casefold()]
+            names = ", ".join(repr(a) for a in dict.fromkeys([label, *others]))
+            raise KpiXlError(
+                f"missing column {label!r}: expected a column named {names}{hint}",
+                file=self.file,
+                line=self.table.header_line,
+                column=label,
+            )
+        return pos
+
+    def name(self, pos: int) -> str:
+        return str(self.table.header[pos])
+
+    def error(self, message: str, pos: int, row: int | None) -> KpiXlError:
+        """An error at data row ``row`` (``None``: the header) of column ``pos``."""
+        lines = self.table.lines
+        line = int(lines[row]) if row is not None and row < len(lines) else None
+        if line is None:
+            line = self.table.header_line
+        return KpiXlError(message, file=self.file, line=line, column=self.name(pos))
+
+    def text(self, pos: int | None) -> pd.Series:
+        if pos is None:
+            return pd.Series("", index=range(len(self.table)), dtype=object)
+        return text_values(self.table.columns[pos])
+
+    def joined(self, positions: Iterable[int | None]) -> pd.Series:
+        """The cells of ``positions`` joined with `` / `` (empty cells left out)."""
+        found = [p for p in positions if p is not None]
+        if len(found) <= 1:
+            return self.text(found[0] if found else None)
+        parts = [self.text(p).tolist() for p in found]
+        rows = zip(*parts, strict=True)
+        return pd.Series([" / ".join(v for v in row if v) for row in rows], dtype=object)
+
+    def numbers(
+        self,
+        positions: Mapping[str, int],
+        rates: Iterable[str] = (),
+        default: numbers.Decimal | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Parse numeric columns; rate columns accept ``%`` (read as a fraction).
+
+        The decimal mark is decided per column from its values, else from all the
+        columns read together, else ``default``. Values that are not numbers, and
+        negative values, are errors naming the line and column.
+        """
+        rate_set = set(rates)
+        columns = {key: self.table.columns[pos] for key, pos in positions.items()}
+        votes = {key: numbers.votes(col) for key, col in columns.items()}
+        fallback = numbers.decide(
+            sum(v[0] for v in votes.values()), sum(v[1] for v in votes.values())
+        )
+        fallback = fallback or default
+        out: dict[str, np.ndarray] = {}
+        for key, col in columns.items():
+            pos = positions[key]
+            decimal = numbers.decide(*votes[key]) or fallback
+            values, bad = numbers.parse(col, decimal=decimal, percent=key in rate_set)
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                expected = numbers.EXAMPLES[decimal]
+                if key in rate_set:
+                    expected += " (a rate may end in %)"
+                raise self.error(
+                    f"{cell_text(col.iloc[row])!r} is not a number: expected {expected}", pos, row
+                )
+            with np.errstate(invalid="ignore"):
+                negative = values < 0
+            if negative.any():
+                row = int(np.flatnonzero(negative)[0])
+                raise self.error(
+                    f"{cell_text(col.iloc[row])!r} is negative: expected {self.name(pos)} of "
+                    "0 or more",
+                    pos,
+                    row,
+                )
+            out[key] = values
+        return out
+
+    def dates(self, pos: int, formats: tuple[DateFormat, ...]) -> pd.Series:
+        """A date column read with the first format that reads it; every row needs one."""
+        column = self.table.columns[pos]
+        parsed = parse_dates(column, formats)
+        bad = parsed.bad | parsed.values.isna().to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raw = cell_text(column.iloc[row]).strip()
+            if not raw:
+                message = f"the date is missing: expected a date such as {parsed.expected}"
+            elif any(re.fullmatch(f.shape, raw) for f in formats):
+                message = f"{raw!r} is not a valid date: no such day (expected a calendar date)"
+            else:
+                message = f"{raw!r} is not a date: expected a date such as {parsed.expected}"
+            raise self.error(message, pos, row)
+        return parsed.values.reset_index(drop=True)
+
+    def one_currency(self, pos: int) -> None:
+        """Costs in several currencies cannot be added up: one currency per file."""
+        codes = self.text(pos).str.strip()
+        present = codes[codes != ""]
+        if present.nunique() > 1:
+            first = present.iloc[0]
+            row = int(np.flatnonzero((codes != "").to_numpy() & (codes != first).to_numpy())[0])
+            raise self.error(
+                f"currency {codes.iloc[row]!r} differs from {first!r} above: expected one "
+                "currency per file (export each account separately)",
+                pos,
+                row,
+            )
+
+    def summary_rows(
+        self, date: int | None, labels: Iterable[int | None], *, empty_labels: bool = True
+    ) -> np.ndarray:
+        """Total/summary rows: a date or label cell reading ``Total``, ``Total: Account``,
+        ``Grand total``...; with ``empty_labels`` also rows whose labels are all empty
+        (rows without a date either, when the table has no label column)."""
+        label_pos = [p for p in labels if p is not None]
+        cells = [self.text(p) for p in [date, *label_pos] if p is not None]
+        total = np.zeros(len(self.table), dtype=bool)
+        for text in cells:
+            total |= text.str.match(TOTAL).to_numpy(dtype=bool)
+        if empty_labels:
+            keys = [self.text(p) for p in label_pos] or (
+                [self.text(date)] if date is not None else []
+            )
+            if keys:
+                blank = np.ones(len(self.table), dtype=bool)
+                for text in keys:
+                    blank &= (text.str.strip() == "").to_numpy(dtype=bool)
+                total |= blank
+        return total
+
+
+def finish(
+    reader: Reader,
+    *,
+    source: str | pd.Series,
+    dates: pd.Series,
+    channel: pd.Series | str,
+    measures: Mapping[str, np.ndarray | pd.Series],
+    campaign: pd.Series | None = None,
+    segment: pd.Series | None = None,
+    labels: Mapping[str, int] | None = None,
+) -> Loaded:
+    """The checked canonical rows of one table (conflicting repeats are errors; exact
+    repeats are dropped). ``source`` is the adapter's name (or, for the canonical
+    table, the values given); ``labels`` maps measures to the column they came from."""
+    n = len(reader.table)
+    empty = reader.text(None).to_numpy() if campaign is None or segment is None else None
+    columns: dict[str, Any] = {
+        "date": dates.to_numpy(),
+        "channel": channel.to_numpy() if isinstance(channel, pd.Series) else channel,
+        "source": source.to_numpy() if isinstance(source, pd.Series) else source,
+        "campaign": empty if campaign is None else campaign.to_numpy(),
+        "segment": empty if segment is None else segment.to_numpy(),
+    }
+    for name, values in measures.items():
+        columns[name] = np.asarray(values, dtype="float64")
+    frame = pd.DataFrame(columns, index=range(n), copy=False)
+    lines = pd.Series(reader.table.lines)
+    table = canonical.validate(frame, reader.file, line_of=lines)
+    names = {m: reader.name(p) for m, p in (labels or {}).items()}
+    repeats = canonical.check_conflicts(table, reader.file, lines, names)
+    kept = reader.table.lines
+    if repeats.any():
+        table, kept = table[~repeats].reset_index(drop=True), kept[~repeats]
+    return Loaded(table, kept, np.full(len(kept), reader.file, dtype=object))
+
+
+def rows_between(reader: Reader, start: pd.Series, end: pd.Series, pos: int) -> None:
+    """Rows must cover one day: ``start`` and ``end`` dates (e.g. Meta's Reporting
+    starts/ends) must be equal."""
+    differ = (start != end).to_numpy(dtype=bool)
+    if differ.any():
+        row = int(np.flatnonzero(differ)[0])
+        raise reader.error(
+            f"the row covers {start.iloc[row]:%Y-%m-%d} to {end.iloc[row]:%Y-%m-%d}: expected "
+            "one row per day (export the report broken down by day)",
+            pos,
+            row,
+        )

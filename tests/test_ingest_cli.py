@@ -1,0 +1,74 @@
+"""``kpi-xl ingest``: reports what it detected; bad input is one line on stderr, exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kpi_xl.cli import main
+from kpi_xl.ingest import load_channel_data
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+
+
+def test_ingest_prints_the_detected_format(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(EXPORTS / "google_ads_de.csv")]) == 0
+    out = capsys.readouterr()
+    summary = json.loads(out.out)
+    assert summary["files"] == {str(EXPORTS / "google_ads_de.csv"): "google_ads"}
+    assert list(summary["sources"]) == ["google_ads"]
+    assert summary["sources"]["google_ads"]["rows"] == 3
+    assert out.err == ""
+
+
+def test_ingest_writes_the_canonical_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "canonical.csv"
+    args = ["ingest", str(EXPORTS / "meta_ads_daily.csv"), str(EXPORTS / "linkedin_campaigns.csv")]
+    assert main([*args, "-o", str(target)]) == 0
+    assert f"wrote {target} (6 rows)" in capsys.readouterr().out
+    written = load_channel_data(target)
+    pd.testing.assert_frame_equal(
+        written,
+        load_channel_data(EXPORTS / "meta_ads_daily.csv", EXPORTS / "linkedin_campaigns.csv"),
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x00\x01garbage\xff" * 10,
+        b"just,some\ntext,here\n",
+        b"Day,Campaign,Clicks,Impr.,Cost\nx,A,1,1,1\n",
+    ],
+)
+def test_ingest_garbage_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(content)
+    assert main(["ingest", str(path)]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    lines = out.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"kpi-xl: error: {path}")
+    assert "Traceback" not in out.err
+
+
+def test_ingest_reads_the_bundled_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import resources
+
+    from kpi_xl.sample_data import BUNDLED_FILE, load_sample
+
+    with resources.as_file(resources.files("kpi_xl.sample_data") / BUNDLED_FILE) as path:
+        assert main(["ingest", str(path)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    sample = load_sample()
+    assert list(summary["files"].values()) == ["canonical"]
+    assert summary["total"]["rows"] == len(sample)
+    assert summary["total"]["channels"] == sorted(sample["channel"].unique())
