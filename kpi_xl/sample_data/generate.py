@@ -344,14 +344,21 @@ def _send_days(camp: Campaign, cal: Calendar) -> np.ndarray:
     return np.array([d in sends for d in cal.days.date], dtype=bool)
 
 
-def _email(block: Block, cal: Calendar, rng: Rng, subscribers: np.ndarray) -> Matrix:
+def _email(
+    block: Block, cal: Calendar, rng: Rng, subscribers: np.ndarray, scale: float = 1.0
+) -> Matrix:
     """Sends by schedule to a share of the list; opens and clicks counted on the send day.
-    Returns the session intensity: clicks spread over the send day and the next days."""
+    Returns the session intensity: clicks spread over the send day and the next days.
+
+    With ``scale`` times the store's campaigns (benchmark sizes) each campaign mails a
+    segment of its audience, so a subscriber gets as much mail as in the sample and
+    unsubscribes never outrun the list."""
     v = block.values
     sends = np.vstack([_send_days(c, cal) for c in block.campaigns]) & block.active
     daily = np.array([c.sends == "daily" for c in block.campaigns])[:, None]
     season = np.where(daily, cal.yearly * cal.events**0.5, 1.0)
-    sent = _poisson(rng, np.where(sends, subscribers * block.col("audience") * season, 0.0))
+    audience = block.col("audience") / max(scale, 1.0)
+    sent = _poisson(rng, np.where(sends, subscribers * audience * season, 0.0))
     delivered = _binom(rng, sent, 0.988)
     opens = _binom(rng, delivered, block.col("ctr") * rng.uniform(0.9, 1.1, sent.shape))
     clicks = _binom(rng, opens, block.col("cto") * np.where(cal.events > 1.4, 1.3, 1.0))
@@ -365,8 +372,9 @@ def _email(block: Block, cal: Calendar, rng: Rng, subscribers: np.ndarray) -> Ma
     )
     block.anchor("cost", np.full(len(cal.days), 8.3))  # the email tool: EUR 249 a month
     spread = np.zeros_like(clicks)
-    for lag, share in enumerate((0.55, 0.22, 0.1, 0.06, 0.04, 0.03)):
-        spread[:, lag:] += clicks[:, : clicks.shape[1] - lag] * share
+    days = clicks.shape[1]
+    for lag, share in enumerate((0.55, 0.22, 0.1, 0.06, 0.04, 0.03)[:days]):
+        spread[:, lag:] += clicks[:, : days - lag] * share
     return spread * 1.25
 
 
@@ -402,7 +410,7 @@ def _block(
     lam = _intensity(block, cal, rng, scale)
     if "email" in prof.families:
         subscribers = LIST_START + np.concatenate([[0.0], np.cumsum(leads)[:-1]])
-        lam = _email(block, cal, rng, subscribers) + lam * 0.05
+        lam = _email(block, cal, rng, subscribers, scale) + lam * 0.05
     for family in prof.families:
         if family in FAMILIES:
             FAMILIES[family](block, cal, rng, lam)
