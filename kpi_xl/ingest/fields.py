@@ -45,7 +45,7 @@ def header_names(cells: Iterable[str]) -> frozenset[str]:
 def text_values(values: pd.Series) -> pd.Series:
     """Cells as plain strings exactly as given (``""`` for empty); never parsed."""
     if isinstance(values.dtype, pd.StringDtype):
-        return values.fillna("").astype(object).reset_index(drop=True)
+        return canonical.shared_strings(values.fillna("")).reset_index(drop=True)
     return values.map(cell_text).astype(object).reset_index(drop=True)
 
 

@@ -98,6 +98,7 @@ class TextBlock:
     lines: list[str]
     first_line: int  # the file line of ``lines[0]``
     comments: list[str] = field(default_factory=list)
+    read_from: int | None = None  # set by table(): the data lines are gone
 
     def head(self, count: int) -> list[Record]:
         """The first ``count`` records (a header is searched among them)."""
@@ -120,7 +121,13 @@ class TextBlock:
         )
         next(reader, None)
         consumed = max(reader.line_num, 1)
+        if self.read_from is not None:  # pragma: no cover - a bug, not a user error
+            raise AssertionError(f"the table of this block was already read ({self.file})")
         data = self.lines[offset + consumed :]
+        # the data lines live on only as the table's columns: drop them here (a large
+        # export would otherwise be held twice); head() still finds the header
+        self.read_from = offset + consumed
+        del self.lines[self.read_from :]
         first = header.line + consumed
         width = len(header.cells)
         typed = [p for p in numeric if p < width] if self.sep == "," else []
@@ -213,6 +220,7 @@ def text_blocks(text: str, file: str) -> list[TextBlock]:
     """The blocks of a decoded text export. A line inside a quoted field (an odd number
     of quotes opened it) is never blank nor a comment."""
     lines = split_lines(text)
+    del text  # the lines replace the text (the caller holds no other reference)
     sep = sniff_separator(lines, file)
     blocks: list[TextBlock] = []
     comments: list[str] = []

@@ -40,11 +40,15 @@ def open_path(path: Path) -> list[Document]:
         raise KpiXlError("no such file", file=path)
     if not path.is_file():
         raise KpiXlError("not a file: expected an export file", file=path)
+    # no local name keeps the bytes: documents() drops them once decoded (big files)
+    return documents(_read_bytes(path), str(path), nested=False)
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise KpiXlError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
-    return documents(data, str(path), nested=False)
 
 
 def documents(data: bytes, file: str, *, nested: bool) -> list[Document]:
@@ -64,7 +68,9 @@ def documents(data: bytes, file: str, *, nested: bool) -> list[Document]:
             "this is a legacy Excel .xls (or another OLE) file: save it as .xlsx or CSV",
             file=file,
         )
-    return [Document(file, text_blocks(decode(data, file), file))]
+    text = [decode(data, file)]
+    del data  # the decoded text replaces the bytes: one copy of the file in memory
+    return [Document(file, text_blocks(text.pop(), file))]
 
 
 def _size(limit: int) -> str:
