@@ -27,10 +27,19 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         yield tmp
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
+        # mkstemp makes the file private (0600): give it the old file's mode, or the
+        # mode a new file gets under the user's umask
+        tmp.chmod(target.stat().st_mode & 0o7777 if target.exists() else _default_mode())
         tmp.replace(target)
         _fsync_dir(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _fsync_dir(folder: Path) -> None:
