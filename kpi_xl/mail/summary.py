@@ -21,14 +21,12 @@ from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from kpi_xl.catalog import STATUSES, get, label, status
 from kpi_xl.errors import KpiXlError
 from kpi_xl.mail.values import number
-from kpi_xl.refresh.reader import _split, read_meta
+from kpi_xl.refresh.reader import read_meta, split_reference
 from kpi_xl.refresh.safety import check_zip
 
 THRESHOLDS = ("on_track", "at_risk")
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlsb")
-# Column offsets of the Overview's channel status block (overview_sheet._channel_status):
-# channel, one count per status, headline KPI, actual, target, attainment.
-CHANNEL_COUNTS, CHANNEL_ACTUAL, CHANNEL_TARGET, CHANNEL_ATTAINMENT = 1, 6, 7, 8
+FIGURES = ("actual", "target", "attainment")
 
 
 @dataclass(frozen=True)
@@ -106,7 +104,7 @@ def _read_cells(wb: Any, references: Iterable[str]) -> dict[str, Any]:
     """Stored values of ``Sheet!A1`` references, reading each sheet's rows once."""
     wanted: dict[str, dict[tuple[int, int], list[str]]] = {}
     for reference in references:
-        sheet, cell = _split(reference)
+        sheet, cell = split_reference(reference)
         wanted.setdefault(sheet, {}).setdefault(coordinate_to_tuple(cell), []).append(reference)
     values: dict[str, Any] = {}
     for sheet, cells in wanted.items():
@@ -171,12 +169,13 @@ def _summary(wb: Any, meta: dict[str, Any], path: Path) -> PlanSummary:
     kpi_refs = {
         (kpi_id, key): _ref(sheet, row, cols[key])
         for kpi_id, row in overview["kpi_rows"].items()
-        for key in ("actual", "target", "attainment")
+        for key in FIGURES
     }
+    channel_cols = overview.get("channel_columns") or {}
     channel_refs = {
-        (channel, col): _ref(sheet, row, col)
+        (channel, key): _ref(sheet, row, channel_cols[key])
         for channel, row in (overview.get("channel_rows") or {}).items()
-        for col in range(CHANNEL_COUNTS, CHANNEL_ATTAINMENT + 1)
+        for key in (*STATUSES, *FIGURES)
     }
     info = ("current_period", "data_range", "last_refreshed")
     settings = [meta["inputs"][f"setting|{k}"] for k in ("on_track", "at_risk", "currency")
@@ -193,16 +192,15 @@ def _summary(wb: Any, meta: dict[str, Any], path: Path) -> PlanSummary:
                        str(status(att, on_track, at_risk)))  # fmt: skip
 
     kpis = [
-        line(k, *(stored.get(kpi_refs[(k, key)]) for key in ("actual", "target", "attainment")))
-        for k in overview["kpi_rows"]
+        line(k, *(stored.get(kpi_refs[(k, key)]) for key in FIGURES)) for k in overview["kpi_rows"]
     ]
     channels = []
     for channel in overview.get("channel_rows") or {}:
-        values = [stored.get(channel_refs[(channel, c)]) for c in range(1, CHANNEL_ATTAINMENT + 1)]
-        counts = {code: int(number(v)) if not math.isnan(number(v)) else 0
-                  for code, v in zip(STATUSES, values, strict=False)}  # fmt: skip
+        counted = {code: number(stored.get(channel_refs[(channel, code)])) for code in STATUSES}
+        counts = {code: 0 if math.isnan(v) else int(v) for code, v in counted.items()}
+        figures = (stored.get(channel_refs[(channel, key)]) for key in FIGURES)
         headline = spec["channels"][channel][0]
-        channels.append(ChannelLine(channel, counts, line(headline, *values[CHANNEL_ACTUAL - 1 :])))
+        channels.append(ChannelLine(channel, counts, line(headline, *figures)))
     currency = stored.get(meta["inputs"].get("setting|currency", "")) or spec.get("currency", "")
     return PlanSummary(
         path=path,

@@ -46,7 +46,8 @@ class OldPlan:
         return bool(self.edits or self.inserted or self.added_sheets)
 
 
-def _split(reference: str) -> tuple[str, str]:
+def split_reference(reference: str) -> tuple[str, str]:
+    """``'Sheet name'!$B$4`` -> (``Sheet name``, ``B4``)."""
     sheet, cell = reference.rsplit("!", 1)
     if sheet.startswith("'") and sheet.endswith("'"):
         sheet = sheet[1:-1].replace("''", "'")
@@ -99,7 +100,7 @@ def _number(value: Any) -> float:
 
 
 def _cell(wb: Any, reference: str) -> Any:
-    sheet, cell = _split(reference)
+    sheet, cell = split_reference(reference)
     if sheet not in wb.sheetnames:
         return None
     return wb[sheet][cell].value

@@ -188,6 +188,8 @@ def _channel_status(ctx: Context, sheet: PlanSheet, header: int) -> None:
              "attainment"]  # fmt: skip
     for col, key in enumerate(heads):
         write_text(sheet, header, col, ctx.t(key), fmt.header)
+    # column of each status count and headline figure, recorded for readers (the e-mail)
+    columns = {key.removeprefix("status_"): col for col, key in enumerate(heads)}
     for i, channel in enumerate(model.spec.channels):
         row = header + 1 + i
         layout = ctx.layout["channels"][channel]
@@ -205,24 +207,25 @@ def _channel_status(ctx: Context, sheet: PlanSheet, header: int) -> None:
         counts = model.status_counts(channel, model.current)
         for k, code in enumerate(helpers.STATUSES):
             write_formula(
-                sheet, row, 1 + k, f'IFERROR({pick(layout["count_row"] + k)},"")',
+                sheet, row, columns[code], f'IFERROR({pick(layout["count_row"] + k)},"")',
                 counts[code], fmt.get(border=1, num_format="0"),
             )  # fmt: skip
         headline = get(model.spec.channels[channel][0])
         rows = layout["rows"][headline.id]
         number = fmt.unit(headline.unit, ratio=headline.is_ratio)
-        write_text(sheet, row, 5, headline.name(lang), fmt.text)
+        write_text(sheet, row, columns["kpi"], headline.name(lang), fmt.text)
         values = (
             model.value(headline, channel, model.current),
             model.target(headline.id, channel, model.current),
             model.attainment(headline, channel, model.current),
         )
-        for k, (key, value) in enumerate(
-            zip(("actual", "target", "attainment"), values, strict=True)
-        ):
+        for key, value in zip(("actual", "target", "attainment"), values, strict=True):
             cell_fmt = fmt.percent if key == "attainment" else number
-            write_formula(sheet, row, 6 + k, f'IFERROR({pick(rows[key])},"")', value, cell_fmt)
+            write_formula(
+                sheet, row, columns[key], f'IFERROR({pick(rows[key])},"")', value, cell_fmt
+            )
     ctx.layout["overview"]["channel_status_header"] = header
+    ctx.layout["overview"]["channel_columns"] = columns
     ctx.layout["overview"]["channel_rows"] = {
         c: header + 1 + i for i, c in enumerate(model.spec.channels)
     }
