@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from kpi_xl.workbook.xlsx import CURRENCY_SYMBOLS
+from kpi_xl.workbook.xlsx import UNIT_FORMATS, currency_symbol, unit_format_key
 
 MISSING = "–"
 
@@ -18,31 +18,17 @@ def number(value: Any) -> float:
 
 
 def format_value(value: float, unit: str, currency: str, *, ratio: bool = False) -> str:
-    """``value`` in the Excel number format the workbook uses for ``unit``.
-
-    Mirrors :func:`kpi_xl.workbook.xlsx.number_format`: percent ``0.0%``, currency with two
-    decimals and its symbol, counts as integers (two decimals for ratios), and so on.
-    """
+    """``value`` as the workbook shows it (:data:`kpi_xl.workbook.xlsx.UNIT_FORMATS`)."""
     if math.isnan(value):
         return MISSING
-    if unit == "percent":
-        return f"{value * 100:,.1f}%"
     if unit == "currency":
-        symbol = CURRENCY_SYMBOLS.get(currency.upper())
-        if symbol in ("$", "£"):
+        symbol, first = currency_symbol(currency)
+        if first:
             return f"{'-' if value < 0 else ''}{symbol}{abs(value):,.2f}"
-        return f"{value:,.2f} {symbol or currency}"
-    formats = {
-        "count": "{:,.2f}" if ratio else "{:,.0f}",
-        "seconds": "{:,.0f} s",
-        "hours": "{:,.1f} h",
-        "multiple": "{:.2f}x",
-        "position": "{:.1f}",
-        "score": "{:.2f}",
-    }
-    return formats.get(unit, "{:,.2f}").format(value)
+        return f"{value:,.2f} {symbol}"
+    return UNIT_FORMATS[unit_format_key(unit, ratio)][1].format(value)
 
 
 def format_attainment(value: float) -> str:
     """Attainment as the workbook shows it (``0.0%``)."""
-    return MISSING if math.isnan(value) else f"{value * 100:,.1f}%"
+    return format_value(value, "percent", "")

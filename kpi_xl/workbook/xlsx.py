@@ -138,20 +138,38 @@ def write_formula(
     _record(sheet, row, col, "=" + formula)
 
 
+#: How each unit looks, as an Excel number format and as the same for ``str.format`` (the
+#: e-mail's text); one table, so the workbook and the e-mail show a value alike. Currency
+#: depends on the plan's currency: see :func:`currency_symbol`.
+UNIT_FORMATS: dict[str, tuple[str, str]] = {
+    "percent": ("0.0%", "{:,.1%}"),
+    "count": ("#,##0", "{:,.0f}"),
+    "ratio_count": ("#,##0.00", "{:,.2f}"),  # a count per something: sessions per user
+    "seconds": ('#,##0" s"', "{:,.0f} s"),
+    "hours": ('#,##0.0" h"', "{:,.1f} h"),
+    "multiple": ('0.00"x"', "{:.2f}x"),
+    "position": ("0.0", "{:.1f}"),
+    "score": ("0.00", "{:.2f}"),
+}
+
+
+def unit_format_key(unit: str, ratio: bool = False) -> str:
+    """The :data:`UNIT_FORMATS` key of a KPI unit (currency has none)."""
+    return "ratio_count" if unit == "count" and ratio else unit
+
+
+def currency_symbol(currency: str) -> tuple[str, bool]:
+    """The symbol shown for ``currency`` and whether it stands before the amount."""
+    symbol = CURRENCY_SYMBOLS.get(currency.upper())
+    return (symbol or currency), symbol in ("$", "£")
+
+
 def number_format(unit: str, currency: str, ratio: bool = False) -> str:
     """Excel number format for a KPI unit."""
-    symbol = CURRENCY_SYMBOLS.get(currency.upper())
-    money = f'"{symbol}"#,##0.00' if symbol in ("$", "£") else f'#,##0.00 "{symbol or currency}"'
-    return {
-        "percent": "0.0%",
-        "currency": money,
-        "count": "#,##0.00" if ratio else "#,##0",
-        "seconds": '#,##0" s"',
-        "hours": '#,##0.0" h"',
-        "multiple": '0.00"x"',
-        "position": "0.0",
-        "score": "0.00",
-    }[unit]
+    if unit == "currency":
+        symbol, first = currency_symbol(currency)
+        return f'"{symbol}"#,##0.00' if first else f'#,##0.00 "{symbol}"'
+    return UNIT_FORMATS[unit_format_key(unit, ratio)][0]
 
 
 class Formats:
