@@ -11,7 +11,7 @@ file spells it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +101,12 @@ class Reader:
             if pos is not None:
                 return pos
         return None
+
+    def find_each(self, aliases: Mapping[str, Sequence[str]]) -> dict[str, int]:
+        """For each key, the position of its first alias present (keys without one are left
+        out), e.g. ``{"cost": ("Cost", "Kosten")}`` -> ``{"cost": 7}``."""
+        found = {key: self.find(*names) for key, names in aliases.items()}
+        return {key: pos for key, pos in found.items() if pos is not None}
 
     def find_re(self, pattern: str) -> int | None:
         """The first column whose normalized name fully matches ``pattern``."""

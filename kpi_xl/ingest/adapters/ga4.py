@@ -132,8 +132,8 @@ def read(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
     nth = reader.find(*NTH_DAY) if date is None else None
     group = reader.find_re(CHANNEL_COLUMN)
     campaign = reader.find(*CAMPAIGN)
-    metrics = {k: p for k, a in METRICS.items() if (p := reader.find(*a)) is not None}
-    rates = {k: p for k, a in RATES.items() if (p := reader.find(*a)) is not None}
+    metrics = reader.find_each(METRICS)
+    rates = reader.find_each(RATES)
     duration = reader.find(*DURATION)
     used = {date, nth, group, campaign, duration, *metrics.values(), *rates.values()}
     dims = [p for p in range(len(reader.table.header)) if p not in used and _dimension(reader, p)]

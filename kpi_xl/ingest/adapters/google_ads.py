@@ -86,7 +86,7 @@ def read(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
     campaign = reader.find(*CAMPAIGN)
     kind = reader.find(*CAMPAIGN_TYPE)
     segments = [p for aliases in SEGMENTS if (p := reader.find(*aliases)) is not None]
-    found = {k: p for k, a in MEASURES.items() if (p := reader.find(*a)) is not None}
+    found = reader.find_each(MEASURES)
     keep = ~reader.summary_rows(day, [campaign, *segments])
     reader = Reader(reader.table.take(keep))
     currency = reader.find(*CURRENCY)

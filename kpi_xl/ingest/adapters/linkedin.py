@@ -64,8 +64,8 @@ def read(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
     start = reader.require("Start Date (in UTC)", *START)
     end = reader.find(*END)
     campaign = reader.find(*CAMPAIGN)
-    found = {k: p for k, a in MEASURES.items() if (p := reader.find(*a)) is not None}
-    parts = {k: p for k, a in PARTS.items() if (p := reader.find(*a)) is not None}
+    found = reader.find_each(MEASURES)
+    parts = reader.find_each(PARTS)
     reader = Reader(reader.table.take(~reader.summary_rows(start, [campaign])))
     currency = reader.find(*CURRENCY)
     if currency is not None:

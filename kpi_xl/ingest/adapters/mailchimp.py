@@ -61,8 +61,8 @@ def read(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
     date = reader.require("Send Date", *SEND_DATE)
     title = reader.find(*TITLE)
     audience = reader.find(*LIST)
-    found = {k: p for k, a in MEASURES.items() if (p := reader.find(*a)) is not None}
-    bounces = {k: p for k, a in BOUNCES.items() if (p := reader.find(*a)) is not None}
+    found = reader.find_each(MEASURES)
+    bounces = reader.find_each(BOUNCES)
     reader = Reader(reader.table.take(~reader.summary_rows(date, [title], empty_labels=False)))
     dates = reader.dates(date, (MAILCHIMP, MONTH_NAME, ISO_TIME, ISO, US_SLASH))
     values = reader.numbers({**found, **{f"bounces_{k}": p for k, p in bounces.items()}})

@@ -85,7 +85,7 @@ def read(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
     when = day if day is not None else reader.require("Reporting starts", *STARTS, *DAY)
     campaign = reader.find(*CAMPAIGN)
     segments = [p for aliases in SEGMENTS if (p := reader.find(*aliases)) is not None]
-    found = {k: p for k, a in MEASURES.items() if (p := reader.find(*a)) is not None}
+    found = reader.find_each(MEASURES)
     spent = reader.find_re(SPENT)
     if spent is not None:
         found["cost"] = spent
