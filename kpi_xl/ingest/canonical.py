@@ -207,16 +207,3 @@ def check_conflicts(
         line=lines[1],
         column=column,
     )
-
-
-def drop_repeats(frame: pd.DataFrame) -> pd.DataFrame:
-    """Drop exact repeats of a row (same key and same values), keeping the first."""
-    return frame.drop_duplicates(keep="first").reset_index(drop=True)
-
-
-def empty() -> pd.DataFrame:
-    """A canonical table with no rows and no measures."""
-    frame = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]")})
-    for col in DIMENSIONS:
-        frame[col] = pd.Series(dtype=object)
-    return frame
