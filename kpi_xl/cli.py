@@ -89,10 +89,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from kpi_xl.ingest import describe, detect_format, load_channel_data, write_canonical
+    from kpi_xl.ingest import describe, load_with_formats, write_canonical
 
-    frame = load_channel_data(*args.data)
-    summary = {"files": {path: detect_format(path) for path in args.data}, **describe(frame)}
+    frame, formats = load_with_formats(*args.data)
+    summary = {"files": dict(zip(args.data, formats, strict=True)), **describe(frame)}
     print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
     if args.output:
         write_canonical(frame, Path(args.output))

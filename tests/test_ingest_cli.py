@@ -72,3 +72,29 @@ def test_ingest_reads_the_bundled_sample(capsys: pytest.CaptureFixture[str]) -> 
     assert list(summary["files"].values()) == ["canonical"]
     assert summary["total"]["rows"] == len(sample)
     assert summary["total"]["channels"] == sorted(sample["channel"].unique())
+
+
+# every fixture that is an export on its own (Search Console's other tables are read only
+# inside the zip, beside Dates.csv)
+STANDALONE = [*sorted(EXPORTS.glob("*.csv")), EXPORTS / "search_console" / "Dates.csv"]
+
+
+@pytest.mark.parametrize("path", STANDALONE, ids=lambda p: p.name)
+def test_formats_found_while_loading_match_detection(path: Path) -> None:
+    """`kpi-xl ingest` reports the layout found during the one read; it must agree with
+    detect_format, which reads only the headers."""
+    from kpi_xl.ingest import detect_format, load_with_formats
+
+    assert load_with_formats(path)[1] == [detect_format(path)]
+
+
+def test_a_zip_of_several_exports_reports_each_layout(tmp_path: Path) -> None:
+    import zipfile
+
+    from kpi_xl.ingest import load_with_formats
+
+    archive = tmp_path / "exports.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in ("meta_ads_daily.csv", "mailchimp_campaigns.csv"):
+            zf.write(EXPORTS / name, name)
+    assert load_with_formats(archive)[1] == ["meta_ads, mailchimp"]

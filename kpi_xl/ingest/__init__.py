@@ -23,7 +23,13 @@ from kpi_xl.ingest.adapters import concat, detect, read_source
 
 Source = str | Path | pd.DataFrame
 
-__all__ = ["describe", "detect_format", "load_channel_data", "write_canonical"]
+__all__ = [
+    "describe",
+    "detect_format",
+    "load_channel_data",
+    "load_with_formats",
+    "write_canonical",
+]
 
 
 def load_channel_data(
@@ -43,6 +49,15 @@ def load_channel_data(
     (``"google_ads"``, ``"linkedin"``...: every row it reads) to the channel vocabulary;
     it takes precedence over the built-in mapping. See docs/ingest.md.
     """
+    return load_with_formats(*sources, channel_map=channel_map)[0]
+
+
+def load_with_formats(
+    *sources: Source, channel_map: Mapping[str, str] | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`load_channel_data`, plus each source's detected layout (its adapter's name,
+    e.g. ``"google_ads"``; a zip of several exports: the names joined with ``", "``),
+    found while reading, so nothing is read twice."""
     if not sources:
         raise KpiXlError("no data given: pass at least one export file or a DataFrame")
     mapping = _channel_map(channel_map)
@@ -60,7 +75,8 @@ def load_channel_data(
     for col in canonical.measure_columns(combined):
         if combined[col].dtype != "float64":
             combined[col] = combined[col].astype("float64")
-    return combined.reset_index(drop=True)
+    formats = [", ".join(part.formats) for part in parts]
+    return combined.reset_index(drop=True), formats
 
 
 def _channel_map(channel_map: Mapping[str, str] | None) -> dict[str, str]:

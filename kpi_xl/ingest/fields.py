@@ -82,6 +82,7 @@ class Loaded:
     frame: pd.DataFrame
     lines: np.ndarray
     files: np.ndarray  # object array of file names
+    formats: tuple[str, ...] = ()  # the adapters that read it, in order
 
 
 class Reader:

@@ -14,6 +14,7 @@ A zip of CSV files is first offered whole to the adapters that span several file
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from kpi_xl.ingest.adapters import (
 from kpi_xl.ingest.adapters.base import Adapter, find_tables
 from kpi_xl.ingest.fields import Context, Loaded, header_names
 from kpi_xl.ingest.sources import open_path
-from kpi_xl.ingest.table import HEAD_RECORDS, Document, FrameBlock
+from kpi_xl.ingest.table import HEAD_RECORDS, Document, FrameBlock, Table
 
 ADAPTERS: list[Adapter] = [
     canonical.ADAPTER,
@@ -60,8 +61,13 @@ def read_document(doc: Document, ctx: Context) -> Loaded:
     for adapter in ADAPTERS:
         tables = find_tables(doc, adapter.is_header, adapter.numeric)
         if tables:
-            return adapter.read(tables, doc, ctx)
+            return _read(adapter, tables, doc, ctx)
     raise _unknown(doc)
+
+
+def _read(adapter: Adapter, tables: list[Table], doc: Document, ctx: Context) -> Loaded:
+    """``adapter.read``, recording which adapter read the rows."""
+    return replace(adapter.read(tables, doc, ctx), formats=(adapter.name,))
 
 
 def detect(path: str | Path) -> list[Adapter]:
@@ -108,7 +114,7 @@ def read_source(source: str | Path | pd.DataFrame, channel_map: Mapping[str, str
     if isinstance(source, pd.DataFrame):
         doc = Document("<DataFrame>", [FrameBlock("<DataFrame>", source)])
         if canonical.is_header(header_names(str(c) for c in source.columns)):
-            return canonical.read(find_tables(doc, canonical.is_header), doc, ctx)
+            return _read(canonical.ADAPTER, find_tables(doc, canonical.is_header), doc, ctx)
         names = header_names(str(c) for c in source.columns)
         missing = [c for c in ("date", "channel") if c not in names]
         raise KpiXlError(
@@ -126,7 +132,7 @@ def read_source(source: str | Path | pd.DataFrame, channel_map: Mapping[str, str
         if adapter.archive:
             tables = find_tables(whole, adapter.is_header)
             if tables:
-                return adapter.read(tables, whole, ctx)
+                return _read(adapter, tables, whole, ctx)
     return concat([read_document(d, ctx) for d in docs])
 
 
@@ -137,4 +143,5 @@ def concat(parts: list[Loaded]) -> Loaded:
     frame = pd.concat([p.frame for p in parts], ignore_index=True, sort=False)
     lines = np.concatenate([p.lines for p in parts])
     files = np.concatenate([p.files for p in parts])
-    return Loaded(frame, lines, files)
+    formats = tuple(dict.fromkeys(f for p in parts for f in p.formats))
+    return Loaded(frame, lines, files, formats)
