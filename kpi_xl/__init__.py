@@ -47,7 +47,6 @@ __all__ = [
     "refresh",
     "send_email",
 ]
-assert sorted(_PUBLIC) == __all__[1:], "declare every public name in both places"
 
 
 def __getattr__(name: str) -> Any:
