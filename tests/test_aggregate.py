@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from kpi_xl.errors import KpiXlError
-from kpi_xl.ingest.aggregate import aggregate, period_bounds, period_key, periods_of_year
+from kpi_xl.ingest.aggregate import aggregate
+from kpi_xl.periods import period_bounds, period_key, periods_of_year
 
 NAN = np.nan
 

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi_xl.catalog.records import CHANNELS
 from kpi_xl.errors import KpiXlError
 from kpi_xl.ingest import load_channel_data, write_canonical
 from kpi_xl.sample_data import load_sample
+from kpi_xl.vocabulary import CHANNELS
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 

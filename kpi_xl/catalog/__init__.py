@@ -26,10 +26,7 @@ from kpi_xl.catalog.helpers import (
     status_label,
 )
 from kpi_xl.catalog.records import (
-    CHANNELS,
     KPI,
-    LANGUAGES,
-    RTL_LANGUAGES,
     CatalogError,
     Measure,
     get,
@@ -37,6 +34,7 @@ from kpi_xl.catalog.records import (
     label,
     measures,
 )
+from kpi_xl.vocabulary import CHANNELS, LANGUAGES, RTL_LANGUAGES
 
 __all__ = [
     "ATTAINMENT_CAP",

@@ -12,14 +12,13 @@ Conventions (the workbook and the UDFs follow them too):
   actual of exactly 0 against a positive target counts as :data:`ATTAINMENT_CAP`.
   Missing actual or target, or a target <= 0, gives NaN (no status); so does a negative
   actual for a lower-is-better KPI.
-* **status** - ``on_track`` when attainment >= the on-track threshold (default 1.0),
-  ``at_risk`` when >= the at-risk threshold (default 0.9), else ``off_track``; NaN
-  attainment is ``no_data``.
+* **status** - from attainment and two thresholds; see :mod:`kpi_xl.catalog.status`.
 * **change** - ``(current - previous) / |previous|``; NaN when either is missing or the
-  previous value is 0. For KPIs that are themselves a change or a margin (their
-  expression subtracts: sales growth, ROI, list growth) a relative change of a value that
-  can be negative means nothing, so their change is the difference ``current - previous``
-  (percentage points for percent KPIs); :func:`change_is_difference` tells which.
+  previous value is 0. For KPIs that are themselves a change or a margin (sales growth,
+  ROI, list growth: ``change: difference`` in the catalog) a relative change of a value
+  that can be negative means nothing, so their change is the difference
+  ``current - previous`` (percentage points for percent KPIs);
+  :func:`change_is_difference` tells which.
 * **pace** - the value projected to the period's end at the current run rate: flows (sum
   measures) are scaled by ``total_days / elapsed_days`` *before* the KPI's expression is
   applied, so a ratio is paced through its numerator and denominator (and so a ratio's
@@ -33,18 +32,43 @@ Conventions (the workbook and the UDFs follow them too):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kpi_xl.catalog.records import KPI, label, measures
+from kpi_xl.catalog.records import KPI, measures
+from kpi_xl.catalog.status import (
+    DEFAULT_AT_RISK,
+    DEFAULT_ON_TRACK,
+    STATUSES,
+    Status,
+    status,
+    status_formula,
+    status_label,
+)
 
 ATTAINMENT_CAP = 10.0
-DEFAULT_ON_TRACK = 1.0
-DEFAULT_AT_RISK = 0.9
-STATUSES = ("on_track", "at_risk", "off_track", "no_data")
-Status = Literal["on_track", "at_risk", "off_track", "no_data"]
+
+__all__ = [
+    "ATTAINMENT_CAP",
+    "DEFAULT_AT_RISK",
+    "DEFAULT_ON_TRACK",
+    "STATUSES",
+    "Status",
+    "attainment",
+    "attainment_formula",
+    "change",
+    "change_formula",
+    "change_is_difference",
+    "pace",
+    "pace_factor",
+    "pace_formula",
+    "smart_target",
+    "status",
+    "status_formula",
+    "status_label",
+]
 
 
 def _arr(value: Any) -> Any:
@@ -85,54 +109,13 @@ def attainment_formula(actual: str, target: str, higher_is_better: bool = True) 
     return f'IF({guard},{actual}<0),"",IF({actual}=0,{ATTAINMENT_CAP:g},{target}/{actual}))'
 
 
-# -- status ----------------------------------------------------------------------------------
-
-
-def status(
-    attainment_value: Any,
-    on_track: float = DEFAULT_ON_TRACK,
-    at_risk: float = DEFAULT_AT_RISK,
-) -> Any:
-    """Status code(s) from attainment: on_track / at_risk / off_track / no_data."""
-    if on_track < at_risk:
-        raise ValueError("the on-track threshold must not be below the at-risk threshold")
-    values = np.asarray(_arr(attainment_value), dtype="float64")
-    codes = np.select(
-        [np.isnan(values), values >= on_track, values >= at_risk],
-        ["no_data", "on_track", "at_risk"],
-        default="off_track",
-    )
-    if isinstance(attainment_value, pd.Series):
-        return pd.Series(codes, index=attainment_value.index, dtype=object)
-    return str(codes) if codes.ndim == 0 else codes.astype(object)
-
-
-def status_label(code: str, lang: str = "en") -> str:
-    """The localized label of a status code."""
-    if code not in STATUSES:
-        raise ValueError(f"unknown status {code!r}; expected one of {STATUSES}")
-    return label(f"status_{code}", lang)
-
-
-def status_formula(attainment_ref: str, on_track: str, at_risk: str, lang: str = "en") -> str:
-    """Excel formula for :func:`status`, giving the localized label as text."""
-
-    def text(code: str) -> str:
-        return '"' + status_label(code, lang).replace('"', '""') + '"'
-
-    return (
-        f'IF({attainment_ref}="",{text("no_data")},'
-        f"IF({attainment_ref}>={on_track},{text('on_track')},"
-        f"IF({attainment_ref}>={at_risk},{text('at_risk')},{text('off_track')})))"
-    )
-
-
 # -- change ----------------------------------------------------------------------------------
 
 
 def change_is_difference(kpi: KPI) -> bool:
-    """True for KPIs whose change is reported as a difference (see module docstring)."""
-    return "-" in kpi.expression.text
+    """True for KPIs whose change is reported as a difference (``change: difference`` in
+    the catalog; see the module docstring)."""
+    return kpi.change == "difference"
 
 
 def change(current: Any, previous: Any, *, difference: bool = False) -> Any:

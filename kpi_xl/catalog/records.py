@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -12,28 +12,14 @@ from typing import Any, Literal
 import yaml
 
 from kpi_xl.catalog.expression import Expression
+from kpi_xl.vocabulary import CHANNELS, LANGUAGES
 
-LANGUAGES = ("en", "fa", "he", "fi", "uz")
-RTL_LANGUAGES = frozenset({"fa", "he"})
-
-CHANNELS = (
-    "seo",
-    "paid_search",
-    "paid_social",
-    "organic_social",
-    "email",
-    "content",
-    "display",
-    "referral",
-    "direct",
-    "affiliate",
-    "other",
-)
 CATEGORIES = ("financial", "marketing", "channel")
 UNITS = ("percent", "currency", "count", "seconds", "hours", "multiple", "position", "score")
 MEASURE_UNITS = ("count", "currency", "seconds", "hours", "position", "score")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 AGGREGATIONS = ("sum", "last", "max")
+CHANGES = ("relative", "difference")
 
 Direction = Literal["higher_is_better", "lower_is_better"]
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -72,7 +58,7 @@ class KPI:
     definition: str
     channel_filter: str | None = None
     unbounded: bool = False
-    aliases: tuple[str, ...] = field(default=())
+    change: Literal["relative", "difference"] = "relative"
 
     def name(self, lang: str = "en") -> str:
         return self.names.get(lang) or self.names["en"]
@@ -85,6 +71,11 @@ class KPI:
     def is_ratio(self) -> bool:
         """True when the KPI divides (its value is not itself additive)."""
         return "/" in self.expression.text
+
+    @property
+    def allows_negative(self) -> bool:
+        """True when a value (and so a target) may be negative: the ``unbounded`` changes."""
+        return self.unbounded
 
     @property
     def is_bounded_rate(self) -> bool:
@@ -166,6 +157,9 @@ def _kpi(raw: dict[str, Any], known: Mapping[str, Measure]) -> KPI:
     unbounded = raw.get("unbounded", False)
     if not isinstance(unbounded, bool) or (unbounded and raw["unit"] != "percent"):
         raise CatalogError(f"KPI {kid!r}: unbounded is true/false and only for percent KPIs")
+    change = raw.get("change", "relative")
+    if change not in CHANGES:
+        raise CatalogError(f"KPI {kid!r}: change must be one of {', '.join(CHANGES)}")
     if channel_filter is not None and channel_filter not in CHANNELS:
         raise CatalogError(f"KPI {kid!r}: unknown channel_filter {channel_filter!r}")
     return KPI(
@@ -179,6 +173,7 @@ def _kpi(raw: dict[str, Any], known: Mapping[str, Measure]) -> KPI:
         definition=" ".join(str(raw["definition"]).split()),
         channel_filter=channel_filter,
         unbounded=unbounded,
+        change=change,
     )
 
 
@@ -220,7 +215,3 @@ def label(key: str, lang: str = "en") -> str:
     """A user-interface text (sheet names, headers, status labels) in ``lang``."""
     entry = _labels()[key]
     return entry.get(lang) or entry["en"]
-
-
-def label_keys() -> tuple[str, ...]:
-    return tuple(_labels())

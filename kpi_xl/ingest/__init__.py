@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpi_xl.catalog.records import CHANNELS
 from kpi_xl.errors import KpiXlError
 from kpi_xl.ingest import canonical
 from kpi_xl.ingest.adapters import concat, detect, read_source
+from kpi_xl.vocabulary import CHANNELS
 
 Source = str | Path | pd.DataFrame
 

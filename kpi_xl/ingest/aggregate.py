@@ -10,107 +10,22 @@ Each base measure declares its aggregation in the catalog (``measures.yaml``):
 * ``max`` (non-additive counts such as reach) - the largest reported value, a lower
   bound of the true period value.
 
-Period keys are strings that sort chronologically within a grain: ``"2026-03"``
-(month), ``"2026-W05"`` (ISO week, ISO week-year), ``"2026-Q1"`` (quarter).
+Period keys and bounds come from :mod:`kpi_xl.periods`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Iterable
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from kpi_xl.catalog.records import measures
 from kpi_xl.errors import KpiXlError
+from kpi_xl.periods import check_grain, period_bounds, period_key
 
-Grain = Literal["month", "week", "quarter"]
-GRAINS: tuple[Grain, ...] = ("month", "week", "quarter")
 DIMENSIONS = ("channel", "source", "campaign", "segment")
 PERIOD_COLUMNS = ("period", "period_start", "period_end")
-
-_KEY_PATTERNS: dict[Grain, re.Pattern[str]] = {
-    "month": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
-    "week": re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$"),
-    "quarter": re.compile(r"^(\d{4})-Q([1-4])$"),
-}
-_KEY_EXAMPLES: dict[Grain, str] = {"month": "2026-03", "week": "2026-W05", "quarter": "2026-Q1"}
-
-
-def check_grain(grain: str) -> Grain:
-    """``grain`` when it is one of :data:`GRAINS`; :class:`KpiXlError` otherwise."""
-    if grain not in GRAINS:
-        raise KpiXlError(f"unknown grain {grain!r}: expected one of {', '.join(GRAINS)}")
-    return grain
-
-
-def _keys_of(days: pd.DatetimeIndex, grain: Grain) -> list[str]:
-    """Period keys of distinct, non-missing timestamps (few: one per day of data)."""
-    if grain == "week":
-        iso = days.isocalendar()
-        return [f"{y:04d}-W{w:02d}" for y, w in zip(iso["year"], iso["week"], strict=True)]
-    years = days.year.tolist()
-    if grain == "quarter":
-        return [f"{y:04d}-Q{q}" for y, q in zip(years, days.quarter.tolist(), strict=True)]
-    return [f"{y:04d}-{m:02d}" for y, m in zip(years, days.month.tolist(), strict=True)]
-
-
-def period_key(dates: pd.Series | pd.DatetimeIndex, grain: str) -> pd.Series:
-    """The period key of each date (missing dates give a missing key).
-
-    >>> period_key(pd.Series(pd.to_datetime(["2027-01-01"])), "week").tolist()
-    ['2026-W53']
-    """
-    g = check_grain(grain)
-    series = dates if isinstance(dates, pd.Series) else pd.Series(dates)
-    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-        series = pd.Series(pd.to_datetime(series), index=series.index)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    keys = np.array([*_keys_of(pd.DatetimeIndex(uniques), g), None], dtype=object)
-    return pd.Series(keys[codes], index=series.index, dtype="str", name="period")
-
-
-def period_bounds(key: str, grain: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day (inclusive) of the period ``key``, e.g. ``"2026-W05"``."""
-    g = check_grain(grain)
-    match = _KEY_PATTERNS[g].match(str(key))
-    if match is None:
-        raise KpiXlError(
-            f"period {key!r} is not a {g} key: expected a key such as {_KEY_EXAMPLES[g]!r}"
-        )
-    year, part = int(match.group(1)), int(match.group(2))
-    if g == "month":
-        start = dt.date(year, part, 1)
-        end = dt.date(year + part // 12, part % 12 + 1, 1) - dt.timedelta(days=1)
-    elif g == "quarter":
-        start = dt.date(year, 3 * part - 2, 1)
-        end = dt.date(year + part // 4, (3 * part) % 12 + 1, 1) - dt.timedelta(days=1)
-    else:
-        if part > _iso_weeks(year):
-            raise KpiXlError(f"period {key!r}: ISO year {year} has only {_iso_weeks(year)} weeks")
-        start = dt.date.fromisocalendar(year, part, 1)
-        end = start + dt.timedelta(days=6)
-    return pd.Timestamp(start), pd.Timestamp(end)
-
-
-def _iso_weeks(year: int) -> int:
-    # 28 December is always in the last ISO week of its year.
-    return dt.date(year, 12, 28).isocalendar().week
-
-
-def periods_of_year(year: int, grain: str) -> list[str]:
-    """All period keys of a plan year: 12 months, 4 quarters, or its 52/53 ISO weeks
-    (the weeks whose Thursday falls in ``year``)."""
-    g = check_grain(grain)
-    if g == "month":
-        return [f"{year:04d}-{m:02d}" for m in range(1, 13)]
-    if g == "quarter":
-        return [f"{year:04d}-Q{q}" for q in range(1, 5)]
-    return [f"{year:04d}-W{w:02d}" for w in range(1, _iso_weeks(year) + 1)]
-
 
 def _check_columns(df: pd.DataFrame, by: tuple[str, ...]) -> list[str]:
     """The measure columns of ``df`` in catalog order; KpiXlError for anything unknown."""

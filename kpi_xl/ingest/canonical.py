@@ -20,8 +20,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from kpi_xl.catalog.records import CHANNELS, measures
+from kpi_xl.catalog.records import measures
 from kpi_xl.errors import KpiXlError
+from kpi_xl.vocabulary import CHANNELS
 
 DIMENSIONS = ("channel", "source", "campaign", "segment")
 TEXT_COLUMNS = ("source", "campaign", "segment")

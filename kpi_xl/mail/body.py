@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from kpi_xl.catalog import RTL_LANGUAGES, STATUSES, label, status_label
 from kpi_xl.mail.summary import ChannelLine, KpiLine, PlanSummary
 from kpi_xl.mail.values import format_attainment, format_value
-from kpi_xl.workbook.xlsx import HEADER_FILL, STATUS_COLORS
+from kpi_xl.style import HEADER_FILL, STATUS_COLORS
 
 FONT = "'Segoe UI',Tahoma,Arial,Helvetica,sans-serif"
 BORDER = "#D9D9D9"

@@ -16,7 +16,7 @@ from typing import Any
 from kpi_xl.catalog import RTL_LANGUAGES, label
 from kpi_xl.mail.summary import KpiLine, PlanSummary
 from kpi_xl.mail.values import MISSING, format_value
-from kpi_xl.workbook.xlsx import HEADER_FILL, STATUS_COLORS
+from kpi_xl.style import HEADER_FILL, STATUS_COLORS
 
 HEADLINE_MAX = 6
 COLUMNS = 2

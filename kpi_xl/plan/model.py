@@ -9,6 +9,10 @@ the same numbers from the same period-aggregated table, following the same rules
   non-blank value in its scope (``COUNTIFS(..., "<>")`` is 0); otherwise its expression is
   applied to the SUMIFS sums (a previous period with no rows sums to 0);
 * targets, attainment, status, change and pace follow :mod:`kpi_xl.catalog.helpers`.
+
+Sums are computed once per scope and period; each KPI row of the plan
+(:class:`KpiRow`: actual, target, attainment and status per period, plus the current
+period's previous value, change and pace) is computed once and read by every writer.
 """
 
 from __future__ import annotations
@@ -16,27 +20,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
-import numpy as np
 import pandas as pd
 
+from kpi_xl import periods as cal
 from kpi_xl.catalog import helpers
 from kpi_xl.catalog.records import KPI, get, measures
-from kpi_xl.ingest.aggregate import period_bounds, period_key, periods_of_year
+from kpi_xl.catalog.status import STATUSES
 from kpi_xl.plan.spec import PlanSpec
 
 ALL = "all"
 ID_COLUMNS = ("period", "channel", "campaign")
 
-
-def previous_period(key: str, grain: str) -> str:
-    start, _ = period_bounds(key, grain)
-    day = pd.Series([pd.Timestamp(start) - pd.Timedelta(days=1)])
-    return str(period_key(day, grain).iloc[0])
-
-
-def same_period_last_year(key: str) -> str:
-    return f"{int(key[:4]) - 1}{key[4:]}"
+Sums = dict[tuple[str, str], dict[str, tuple[float, int]]]
 
 
 def plan_measures(spec: PlanSpec) -> list[str]:
@@ -52,6 +49,14 @@ def all_kpi_ids(spec: PlanSpec) -> list[str]:
     return ids
 
 
+def target_scopes(spec: PlanSpec) -> list[tuple[str, str]]:
+    """(kpi id, scope) of every target row, overall plan first."""
+    rows = [(k, ALL) for k in spec.overall]
+    for channel, kpi_ids in spec.channels.items():
+        rows.extend((k, channel) for k in kpi_ids)
+    return rows
+
+
 def round_target(kpi: KPI, value: float) -> float:
     """Targets are typed by people: round suggestions to what a person would type."""
     if math.isnan(value):
@@ -61,6 +66,21 @@ def round_target(kpi: KPI, value: float) -> float:
     if kpi.unit == "count" and not kpi.is_ratio:
         return float(round(value))
     return round(value, 2)
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One KPI in one scope: its figures per plan period and for the current period."""
+
+    kpi: KPI
+    scope: str
+    actual: tuple[float, ...]  # per plan period (NaN = blank)
+    target: tuple[float, ...]
+    attainment: tuple[float, ...]
+    status: tuple[str, ...]  # status codes
+    previous: float  # the KPI in the period before the current one
+    change: float  # current against previous
+    pace: float  # current projected to the period end
 
 
 @dataclass
@@ -73,13 +93,16 @@ class PlanModel:
     periods: list[str]  # the plan year's periods
     current: str
     previous: str
+    prior: str  # the period before the previous one
     data_start: pd.Timestamp | None
     data_end: pd.Timestamp | None
     elapsed_days: int
     total_days: int
     targets: dict[tuple[str, str, str], float] = field(default_factory=dict)
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
-    _sums: dict[tuple[str, str], dict[str, tuple[float, int]]] = field(default_factory=dict)
+    _sums: Sums = field(default_factory=dict)
+    _values: dict[tuple[str, str, str, float], float] = field(default_factory=dict, repr=False)
+    _rows: dict[tuple[str, str], KpiRow] = field(default_factory=dict, repr=False)
 
     # -- measures and KPIs -------------------------------------------------------------------
 
@@ -92,73 +115,93 @@ class PlanModel:
 
     def value(self, kpi: KPI, scope: str, period: str, factor: float = 1.0) -> float:
         """The KPI's value (NaN = blank); ``factor`` scales sum measures (pace)."""
-        scope = self.scope_of(kpi, scope)
+        key = (kpi.id, scope, period, factor)
+        if key not in self._values:
+            self._values[key] = self._value(kpi, self.scope_of(kpi, scope), period, factor)
+        return self._values[key]
+
+    def _value(self, kpi: KPI, scope: str, period: str, factor: float) -> float:
         current = {m: self.measure(scope, period, m) for m in kpi.expression.measures}
         if any(count == 0 for _, count in current.values()):
             return math.nan
-        prev_key = previous_period(period, self.spec.grain)
+        prev_key = cal.previous(period, self.spec.grain)
         prev = {m: self.measure(scope, prev_key, m)[0] for m in kpi.expression.previous}
         values = {m: s for m, (s, _) in current.items()}
         if factor != 1.0:
-            result = helpers.pace(kpi, values, 1.0, factor, prev)
-        else:
-            result = kpi.evaluate(values, prev)
-        return float(result)
+            return float(helpers.pace(kpi, values, 1.0, factor, prev))
+        return float(kpi.evaluate(values, prev))
 
     def target(self, kpi_id: str, scope: str, period: str) -> float:
         return self.targets.get((kpi_id, scope, period), math.nan)
 
-    def attainment(self, kpi: KPI, scope: str, period: str) -> float:
-        return float(
-            helpers.attainment(
-                self.value(kpi, scope, period),
-                self.target(kpi.id, scope, period),
-                kpi.higher_is_better,
-            )
-        )
-
-    def status(self, kpi: KPI, scope: str, period: str) -> str:
-        return str(
-            helpers.status(
-                self.attainment(kpi, scope, period), self.spec.on_track, self.spec.at_risk
-            )
-        )
-
-    def change(self, kpi: KPI, scope: str) -> float:
-        return float(
-            helpers.change(
-                self.value(kpi, scope, self.current),
-                self.value(kpi, scope, self.previous),
-                difference=helpers.change_is_difference(kpi),
-            )
-        )
-
-    @property
+    @cached_property
     def pace_factor(self) -> float:
         return float(helpers.pace_factor(self.elapsed_days, self.total_days))
 
+    def row(self, kpi_id: str, scope: str) -> KpiRow:
+        """The KPI's figures in ``scope`` (computed once)."""
+        key = (kpi_id, scope)
+        if key not in self._rows:
+            self._rows[key] = self._row(get(kpi_id), scope)
+        return self._rows[key]
+
+    def _row(self, kpi: KPI, scope: str) -> KpiRow:
+        actual = tuple(self.value(kpi, scope, p) for p in self.periods)
+        target = tuple(self.target(kpi.id, scope, p) for p in self.periods)
+        attainment = tuple(
+            float(helpers.attainment(a, t, kpi.higher_is_better))
+            for a, t in zip(actual, target, strict=True)
+        )
+        codes = tuple(
+            str(helpers.status(a, self.spec.on_track, self.spec.at_risk)) for a in attainment
+        )
+        current = self.value(kpi, scope, self.current)
+        previous = self.value(kpi, scope, self.previous)
+        change = float(
+            helpers.change(current, previous, difference=helpers.change_is_difference(kpi))
+        )
+        pace = self.value(kpi, scope, self.current, factor=self.pace_factor)
+        return KpiRow(kpi, scope, actual, target, attainment, codes, previous, change, pace)
+
+    @property
+    def current_index(self) -> int:
+        return self.periods.index(self.current)
+
+    # -- the current period, one figure at a time (tests and readers) -----------------------
+
+    def attainment(self, kpi: KPI, scope: str, period: str) -> float:
+        return self.row(kpi.id, scope).attainment[self.periods.index(period)]
+
+    def status(self, kpi: KPI, scope: str, period: str) -> str:
+        return self.row(kpi.id, scope).status[self.periods.index(period)]
+
+    def change(self, kpi: KPI, scope: str) -> float:
+        return self.row(kpi.id, scope).change
+
     def pace(self, kpi: KPI, scope: str) -> float:
-        return self.value(kpi, scope, self.current, factor=self.pace_factor)
+        return self.row(kpi.id, scope).pace
 
     def status_counts(self, channel: str, period: str) -> dict[str, int]:
-        counts = dict.fromkeys(helpers.STATUSES, 0)
+        """How many of the channel plan's KPIs have each status in ``period``."""
+        i = self.periods.index(period)
+        counts = dict.fromkeys(STATUSES, 0)
         for kid in self.spec.channels[channel]:
-            counts[self.status(get(kid), channel, period)] += 1
+            counts[self.row(kid, channel).status[i]] += 1
         return counts
 
 
-def _sums(
-    table: pd.DataFrame, cols: list[str]
-) -> dict[tuple[str, str], dict[str, tuple[float, int]]]:
-    out: dict[tuple[str, str], dict[str, tuple[float, int]]] = {}
+def _sums(table: pd.DataFrame, cols: list[str]) -> Sums:
+    out: Sums = {}
     if table.empty:
         return out
     for scope_cols, scope_of in ((["period", "channel"], None), (["period"], ALL)):
         grouped = table.groupby(scope_cols, sort=False)[cols]
         sums, counts = grouped.sum(min_count=0), grouped.count()
-        for key in sums.index:
+        sum_rows = sums.to_dict("index")
+        count_rows = counts.to_dict("index")
+        for key, row_s in sum_rows.items():
             period, channel = (key, ALL) if scope_of == ALL else key
-            row_s, row_c = sums.loc[key], counts.loc[key]
+            row_c = count_rows[key]
             out[(str(channel), str(period))] = {m: (float(row_s[m]), int(row_c[m])) for m in cols}
     return out
 
@@ -166,7 +209,7 @@ def _sums(
 def _history_target(
     model: PlanModel, kpi: KPI, scope: str, period: str, history: list[float]
 ) -> float:
-    last_year = model.value(kpi, scope, same_period_last_year(period))
+    last_year = model.value(kpi, scope, cal.same_period_last_year(period, model.spec.grain))
     series = [last_year] if not math.isnan(last_year) else history
     return round_target(
         kpi,
@@ -205,14 +248,6 @@ def suggest_targets(model: PlanModel, scopes: Iterable[tuple[str, str]]) -> None
                 model.targets[key] = _history_target(model, kpi, scope, period, history)
 
 
-def target_scopes(spec: PlanSpec) -> list[tuple[str, str]]:
-    """(kpi id, scope) of every target row, overall plan first."""
-    rows = [(k, ALL) for k in spec.overall]
-    for channel, kpi_ids in spec.channels.items():
-        rows.extend((k, channel) for k in kpi_ids)
-    return rows
-
-
 @dataclass(frozen=True)
 class PeriodStamps:
     """The plan's periods and where the data stands in them."""
@@ -229,21 +264,21 @@ def period_stamps(spec: PlanSpec, data_end: pd.Timestamp | None) -> PeriodStamps
     """Current period = the plan period holding the latest data (clamped to the plan
     year); elapsed days = days of it the data covers."""
     year = spec.year or (data_end.year if data_end is not None else pd.Timestamp.today().year)
-    periods = periods_of_year(year, spec.grain)
+    periods = cal.periods_of_year(year, spec.grain)
     if data_end is None:
         current = periods[0]
     else:
-        key = str(period_key(pd.Series([data_end]), spec.grain).iloc[0])
+        key = cal.key_of(cal.as_date(data_end), spec.grain)
         current = min(max(key, periods[0]), periods[-1])
-    start, end = (pd.Timestamp(d) for d in period_bounds(current, spec.grain))
+    start, end = cal.bounds(current, spec.grain)
     total = (end - start).days + 1
-    if data_end is None or data_end < start:
+    if data_end is None or cal.as_date(data_end) < start:
         elapsed = 0
     else:
-        elapsed = min((data_end - start).days + 1, total)
-    previous = previous_period(current, spec.grain)
+        elapsed = min((cal.as_date(data_end) - start).days + 1, total)
+    previous = cal.previous(current, spec.grain)
     return PeriodStamps(
-        periods, current, previous, previous_period(previous, spec.grain), int(elapsed), total
+        periods, current, previous, cal.previous(previous, spec.grain), int(elapsed), total
     )
 
 
@@ -274,6 +309,7 @@ def compute(
         periods=stamps.periods,
         current=stamps.current,
         previous=stamps.previous,
+        prior=stamps.prior,
         data_start=data_start,
         data_end=data_end,
         elapsed_days=stamps.elapsed_days,
@@ -284,8 +320,3 @@ def compute(
     )
     suggest_targets(model, target_scopes(spec))
     return model
-
-
-def nan_to_blank(value: float) -> float | str:
-    """NaN as the empty text a guarded formula returns."""
-    return "" if isinstance(value, float) and (math.isnan(value) or np.isinf(value)) else value

@@ -12,12 +12,12 @@ from typing import Any
 
 import yaml
 
-from kpi_xl.catalog.records import CHANNELS, LANGUAGES, kpis
+from kpi_xl.catalog.records import kpis
 from kpi_xl.errors import KpiXlError
 from kpi_xl.resources import templates_dir
+from kpi_xl.vocabulary import CHANNELS, GRAINS, LANGUAGES, TEMPLATES
 
-GRAINS = ("month", "week", "quarter")
-BUNDLED = ("ecommerce", "leadgen", "content", "saas")
+BUNDLED = TEMPLATES
 _KEYS = {"name", "title", "grain", "currency", "growth", "thresholds", "overall", "channels"}
 
 

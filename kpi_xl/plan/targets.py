@@ -9,8 +9,9 @@ from typing import Any
 
 import yaml
 
-from kpi_xl.catalog.records import CHANNELS, kpis
+from kpi_xl.catalog.records import kpis
 from kpi_xl.errors import KpiXlError
+from kpi_xl.vocabulary import CHANNELS
 
 Targets = dict[tuple[str, str, str], float]
 FIELDS = ("kpi_id", "channel", "period", "target")

@@ -30,11 +30,11 @@ from typing import Any
 
 import pandas as pd
 
-from kpi_xl.catalog.records import LANGUAGES
 from kpi_xl.errors import ConflictError, KpiXlError
 from kpi_xl.plan.spec import GRAINS, PlanSpec, parse_spec
 from kpi_xl.refresh.carry import carry_sheet
 from kpi_xl.refresh.reader import OldPlan, describe_conflicts, read_plan
+from kpi_xl.vocabulary import LANGUAGES
 from kpi_xl.workbook.build import (
     BuildInputs,
     DataArg,

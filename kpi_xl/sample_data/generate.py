@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kpi_xl.catalog.records import CHANNELS, measures
+from kpi_xl.catalog.records import measures
 from kpi_xl.errors import KpiXlError
 from kpi_xl.sample_data.store import (
     DEFAULT_CHANNELS,
@@ -44,6 +44,7 @@ from kpi_xl.sample_data.store import (
     Channel,
     black_friday,
 )
+from kpi_xl.vocabulary import CHANNELS
 
 Matrix = np.ndarray  # (campaigns, days) float64
 Rng = np.random.Generator

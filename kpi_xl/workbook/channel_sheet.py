@@ -6,16 +6,16 @@ import math
 
 from kpi_xl.catalog import helpers
 from kpi_xl.catalog.records import get
-from kpi_xl.plan.model import previous_period
+from kpi_xl.catalog.units import number_format
+from kpi_xl.periods import previous as previous_period
+from kpi_xl.style import STATUS_COLORS
 from kpi_xl.workbook import formulas as f
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.layout import print_setup, protect
 from kpi_xl.workbook.targets_sheet import target_key
 from kpi_xl.workbook.xlsx import (
-    STATUS_COLORS,
     PlanSheet,
     cell,
-    number_format,
     ref,
     write_formula,
     write_text,

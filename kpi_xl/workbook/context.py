@@ -7,8 +7,9 @@ from typing import Any
 
 import xlsxwriter
 
-from kpi_xl.catalog.records import CHANNELS, RTL_LANGUAGES, label
+from kpi_xl.catalog.records import label
 from kpi_xl.plan.model import PlanModel
+from kpi_xl.vocabulary import CHANNELS, RTL_LANGUAGES
 from kpi_xl.workbook.xlsx import Formats, PlanSheet, add_sheet
 
 SHEET_NAME_LIMIT = 31

@@ -7,14 +7,15 @@ from functools import partial
 
 from kpi_xl.catalog import helpers
 from kpi_xl.catalog.records import get
-from kpi_xl.plan.model import ALL, previous_period
+from kpi_xl.periods import previous as previous_period
+from kpi_xl.plan.model import ALL
+from kpi_xl.style import STATUS_COLORS
 from kpi_xl.workbook import formulas as f
 from kpi_xl.workbook.channel_sheet import HEADER_ROW as CH_HEADER_ROW
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.layout import print_setup, protect
 from kpi_xl.workbook.targets_sheet import target_key
 from kpi_xl.workbook.xlsx import (
-    STATUS_COLORS,
     PlanSheet,
     cell,
     ref,

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from kpi_xl._version import __version__
-from kpi_xl.catalog.records import LANGUAGES, get
+from kpi_xl.catalog.records import get
 from kpi_xl.plan.model import ID_COLUMNS, all_kpi_ids
 from kpi_xl.plan.spec import GRAINS
+from kpi_xl.vocabulary import LANGUAGES
 from kpi_xl.workbook import formulas as f
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.layout import print_setup, protect

@@ -17,11 +17,6 @@ def target_key(kpi_id: str, scope: str) -> str:
     return f"{kpi_id}|{scope}"
 
 
-def allows_negative(kpi_id: str) -> bool:
-    """Growth rates and ROI can have negative targets; everything else is >= 0."""
-    return "-" in get(kpi_id).expression.text
-
-
 def write_targets(ctx: Context) -> None:
     sheet = ctx.sheet("targets")
     name = ctx.sheet_names["targets"]
@@ -53,7 +48,7 @@ def write_targets(ctx: Context) -> None:
         write_text(sheet, row, note_col, note, fmt.input(text_wrap=True))
         ctx.inputs[f"note|{kpi_id}|{scope}"] = ref(name, row, note_col)
 
-        minimum = -1e12 if allows_negative(kpi_id) else 0
+        minimum = -1e12 if kpi.allows_negative else 0
         sheet.data_validation(
             row,
             FIRST_PERIOD_COL,
