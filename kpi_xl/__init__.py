@@ -24,16 +24,16 @@ if TYPE_CHECKING:
     from kpi_xl.ingest import load_channel_data
     from kpi_xl.ingest.aggregate import aggregate
     from kpi_xl.mail import compose_email, send_email
-    from kpi_xl.refresh import refresh
-    from kpi_xl.workbook.build import build_plan
+    from kpi_xl.pipeline import build_plan
+    from kpi_xl.refreshing import refresh
 
 _PUBLIC = {
     "aggregate": "kpi_xl.ingest.aggregate",
-    "build_plan": "kpi_xl.workbook.build",
+    "build_plan": "kpi_xl.pipeline",
     "catalog": "kpi_xl.catalog",
     "compose_email": "kpi_xl.mail",
     "load_channel_data": "kpi_xl.ingest",
-    "refresh": "kpi_xl.refresh",
+    "refresh": "kpi_xl.refreshing",
     "send_email": "kpi_xl.mail",
 }
 
@@ -59,4 +59,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_PUBLIC])
+    return sorted({*globals(), *_PUBLIC})

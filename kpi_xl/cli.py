@@ -51,8 +51,8 @@ def _build_steps(template: str) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from kpi_xl.pipeline import build_plan
     from kpi_xl.sample_data import load_sample
-    from kpi_xl.workbook.build import build_plan
 
     out = Path(args.output or ("kpi_plan.xlsm" if args.macro else "kpi_plan.xlsx"))
     with _progress(args.quiet, _build_steps(args.template)) as step:
@@ -70,7 +70,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from kpi_xl.workbook.build import build_plan
+    from kpi_xl.pipeline import build_plan
 
     with _progress(args.quiet, _build_steps(args.template)) as step:
         path = build_plan(
@@ -150,7 +150,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from kpi_xl.refresh import refresh
+    from kpi_xl.refreshing import refresh
 
     with _progress(args.quiet, 12) as step:
         path = refresh(args.plan, args.data, force=args.force, backup=not args.no_backup,

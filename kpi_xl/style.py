@@ -6,7 +6,7 @@ HEADER_FILL = "#1F4E78"  # table headers, titles
 INPUT_FILL = "#FFF2CC"  # cells the user types into
 INPUT_BORDER = "#BF9000"
 
-#: Fill and font colour of each status code (see :mod:`kpi_xl.catalog.status`).
+#: Fill and font colour of each status code (see :mod:`kpi_xl.catalog.status_bands`).
 STATUS_COLORS = {
     "on_track": ("#C6EFCE", "#006100"),
     "at_risk": ("#FFEB9C", "#9C5700"),

@@ -15,8 +15,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from anatomy import anatomy  # noqa: E402
 
+from kpi_xl.pipeline import build_plan  # noqa: E402
 from kpi_xl.sample_data import load_sample  # noqa: E402
-from kpi_xl.workbook.build import build_plan  # noqa: E402
 
 CASES = {"ecommerce-en": ("ecommerce", "en"), "leadgen-he": ("leadgen", "he")}
 

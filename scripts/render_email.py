@@ -104,8 +104,8 @@ def render(message: EmailMessage, out: Path, chromium: str, width: int = WIDTH) 
 
 
 def _demo_plan(folder: Path, lang: str) -> Path:
+    from kpi_xl.pipeline import build_plan
     from kpi_xl.sample_data import load_sample
-    from kpi_xl.workbook.build import build_plan
 
     (folder / lang).mkdir()
     return build_plan(load_sample(), folder / lang / "kpi_plan.xlsx", template="ecommerce",

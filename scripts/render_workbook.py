@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         plan = Path(args.plan) if args.plan else None
         if plan is None:
+            from kpi_xl.pipeline import build_plan
             from kpi_xl.sample_data import load_sample
-            from kpi_xl.workbook.build import build_plan
 
             plan = build_plan(load_sample(), Path(tmp) / "kpi_plan.xlsx", lang=args.lang)
         for path in render(plan, Path(args.output)):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kpi_xl.pipeline import build_plan
 from kpi_xl.sample_data import load_sample
-from kpi_xl.workbook.build import build_plan
 
 
 @pytest.fixture(scope="session")

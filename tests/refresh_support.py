@@ -69,12 +69,16 @@ def _split(reference: str) -> tuple[str, str]:
 
 
 def meta_inputs(path: Path) -> dict[str, str]:
-    from kpi_xl.refresh.reader import read_meta
+    from kpi_xl.plan.planfile import read_meta
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         wb = openpyxl.load_workbook(path)
-    return dict(read_meta(wb, path)["inputs"])
+    layout = read_meta(wb, path).layout
+    refs = {f"target|{k}|{s}|{p}": c.ref for (k, s, p), c in layout.target_cells().items()}
+    refs.update({f"note|{k}|{s}": c.ref for (k, s), c in layout.note_cells().items()})
+    refs.update({f"setting|{k}": c.ref for k, c in layout.settings.cells.items()})
+    return refs
 
 
 def type_inputs(path: Path, values: dict[str, Any]) -> None:
@@ -107,10 +111,10 @@ def read_inputs(path: Path) -> dict[str, Any]:
 def overview_value(plan: Path, key: str) -> Any:
     """The stored value of an Overview info cell (``current_period``, ...), found by key
     through the ``_meta`` layout map, not by a fixed address."""
-    from kpi_xl.refresh.reader import read_meta
+    from kpi_xl.plan.planfile import read_meta
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         wb = openpyxl.load_workbook(plan, data_only=True)
-    sheet, cell = _split(read_meta(wb, plan)["layout"]["overview"][key])
-    return wb[sheet][cell].value
+    cell = read_meta(wb, plan).layout.overview.info[key]
+    return wb[cell.sheet][cell.a1].value

@@ -31,7 +31,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from kpi_xl import catalog
 from kpi_xl.catalog import KPI, LANGUAGES, Expression, ExpressionError, helpers
-from kpi_xl.workbook.xlsx import PlanSheet, add_sheet, new_workbook, write_formula, write_text
+from kpi_xl.spreadsheet import new_workbook
+from kpi_xl.workbook.xlsx import PlanSheet, add_sheet, write_formula, write_text
 
 GOLDEN = Path(__file__).parent / "golden" / "catalog.json"
 

@@ -19,8 +19,8 @@ from refresh_support import small_data
 from kpi_xl.excel.refresh_logic import refresh_open_workbook, table_rows
 from kpi_xl.excel.xlwings_book import PROTECT_OPTIONS, XlwingsBook, as_excel_text
 from kpi_xl.ingest.aggregate import aggregate
-from kpi_xl.refresh.reader import read_meta
-from kpi_xl.workbook.build import build_plan
+from kpi_xl.pipeline import build_plan
+from kpi_xl.plan.planfile import PlanMeta, read_meta
 from kpi_xl.workbook.layout import protect
 
 
@@ -42,7 +42,7 @@ class FakeBook:
     def folder(self) -> Path:
         return self.path.parent
 
-    def meta(self) -> dict[str, Any]:
+    def meta(self) -> PlanMeta:
         return self._meta
 
     def read_name(self, name: str) -> Any:
@@ -82,13 +82,13 @@ def test_refresh_rewrites_table_and_stamps_only(plan: Path) -> None:
     now = dt.datetime(2026, 6, 11, 8, 30)
     assert refresh_open_workbook(book, now=now)
     assert book.messages == []
-    inputs = set(book.meta()["inputs"].values())
+    inputs = {c.ref for c in book.meta().layout.input_cells()}
     assert not inputs & set(book.writes), "the button must never write an input cell"
     columns = book.table_columns("ChannelData")
     expected = table_rows(aggregate(newer, "month", by=("channel", "campaign")), columns)
     assert book.tables["ChannelData"] == expected
     assert len(expected) == 6 * 3 * 3  # months x channels x campaigns
-    stamps = book.meta()["layout"]["overview"]
+    stamps = {k: c.ref for k, c in book.meta().layout.overview.info.items()}
     assert book.writes[stamps["current_period"]] == "2026-06"
     assert book.writes[stamps["previous_period"]] == "2026-05"
     assert book.writes[stamps["days_elapsed"]] == 10

@@ -23,9 +23,11 @@ from refresh_support import small_data
 
 from kpi_xl.catalog import label
 from kpi_xl.errors import KpiXlError
-from kpi_xl.excel import vba_project
 from kpi_xl.excel.export import export_macro_free
-from kpi_xl.excel.vba_project import (
+from kpi_xl.pipeline import build_plan
+from kpi_xl.plan.planfile import read_meta
+from kpi_xl.workbook import vba_project
+from kpi_xl.workbook.vba_project import (
     DICTIONARY_CLASS,
     KPI_MODULE,
     REFRESH_MACRO,
@@ -36,8 +38,6 @@ from kpi_xl.excel.vba_project import (
     vba_text,
     xlwings_vba_version,
 )
-from kpi_xl.refresh.reader import read_meta
-from kpi_xl.workbook.build import build_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 VBA_DIR = ROOT / "workbook_templates" / "vba"
@@ -207,7 +207,7 @@ def test_missing_or_wrong_vba_sources_are_clear_errors(
 def test_the_refresh_button_runs_the_macro_and_covers_nothing(xlsm: Path) -> None:
     wb = quiet_load(xlsm, keep_vba=True)
     meta = read_meta(wb, xlsm)
-    overview = meta["sheets"]["overview"]
+    overview = meta.layout.sheets["overview"]
     package = parts(xlsm)
     vml = drawing_of(package, overview_part(package, overview))
     assert vml is not None, "Overview has no VML drawing"
@@ -225,7 +225,7 @@ def test_the_refresh_button_runs_the_macro_and_covers_nothing(xlsm: Path) -> Non
         if ws.cell(row + 1, col + 1).value not in (None, "")
     ]
     assert not covered, f"the button covers {covered}"
-    first_table_row = meta["layout"]["overview"]["header_row"]
+    first_table_row = meta.layout.overview.header_row
     assert row2 < first_table_row
     others = [n for n in package if n.startswith("xl/drawings/vmlDrawing")]
     assert len(others) == 1, "the button is on Overview only"
@@ -240,9 +240,8 @@ def test_openpyxl_reads_the_xlsm_with_its_project(xlsm: Path) -> None:
 
 def test_it_is_the_same_plan_as_the_xlsx(xlsm: Path, demo_plan: Callable[..., Path]) -> None:
     xlsx = demo_plan("ecommerce", LANG)
-    stamp = read_meta(quiet_load(xlsx), xlsx)["layout"]["overview"]["last_refreshed"]
-    sheet, cell = stamp.rsplit("!", 1)
-    skip = (sheet.strip("'"), cell.replace("$", ""))  # built a few seconds apart
+    stamp = read_meta(quiet_load(xlsx), xlsx).layout.overview.info["last_refreshed"]
+    skip = (stamp.sheet, stamp.a1)  # built a few seconds apart
     plain = {(s, c): v for s, c, v in values(xlsx) if (s, c) != skip}
     macro = {(s, c): v for s, c, v in values(xlsm) if (s, c) != skip}
     assert plain == macro

@@ -37,9 +37,9 @@ import kpi_xl.cli
 from kpi_xl.errors import KpiXlError
 from kpi_xl.mail import SmtpSettings, compose_email, load_settings, send_email
 from kpi_xl.mail.settings import parse_server
+from kpi_xl.pipeline import build_plan
 from kpi_xl.sample_data import load_sample
 from kpi_xl.style import STATUS_COLORS
-from kpi_xl.workbook.build import build_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

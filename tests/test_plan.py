@@ -14,10 +14,10 @@ from refresh_support import read_inputs, small_data
 import kpi_xl
 from kpi_xl.cli import main
 from kpi_xl.errors import KpiXlError
+from kpi_xl.pipeline import build_plan
 from kpi_xl.plan.spec import BUNDLED, load_template
 from kpi_xl.plan.targets import load_targets
 from kpi_xl.resources import templates_dir
-from kpi_xl.workbook.build import build_plan
 
 # -- templates ---------------------------------------------------------------------------
 

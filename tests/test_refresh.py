@@ -13,8 +13,8 @@ from refresh_support import meta_inputs, overview_value, read_inputs, small_data
 
 from kpi_xl.cli import main
 from kpi_xl.errors import ConflictError, KpiXlError
-from kpi_xl.refresh import BACKUPS, backups_of, refresh
-from kpi_xl.workbook.build import build_plan
+from kpi_xl.pipeline import build_plan
+from kpi_xl.refreshing import BACKUPS, backups_of, refresh
 
 
 @pytest.fixture

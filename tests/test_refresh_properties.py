@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from refresh_support import meta_inputs, read_inputs, small_data, type_inputs
 
-from kpi_xl.refresh import refresh
-from kpi_xl.workbook.build import build_plan
+from kpi_xl.pipeline import build_plan
+from kpi_xl.refreshing import refresh
 
 DATASETS: dict[str, dict[str, Any]] = {
     "grow": {"end": "2026-07-31", "campaigns": 3},
@@ -79,7 +79,7 @@ def test_typed_inputs_survive_any_refresh_sequence(
 
 KILL_SCRIPT = """
 import sys
-from kpi_xl.refresh import refresh
+from kpi_xl.refreshing import refresh
 sys.path.insert(0, {tests!r})
 from refresh_support import small_data
 while True:

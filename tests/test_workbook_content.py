@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from kpi_xl.catalog import get, status_label
+from kpi_xl.pipeline import build_plan, plan_model
+from kpi_xl.plan.layout import plan_layout
 from kpi_xl.plan.model import ALL
 from kpi_xl.plan.spec import load_template
-from kpi_xl.workbook.build import build_plan, plan_model
-from kpi_xl.workbook.overview_sheet import TABLE_HEADER
 
 HOSTILE = [
     "=cmd|' /C calc'!A0",
@@ -38,22 +38,26 @@ def test_mail_preview_sees_the_python_numbers(
     plan = demo_plan("ecommerce", "en")
     model = plan_model(sample, load_template("ecommerce"))
     sheet = pd.read_excel(plan, sheet_name=0, engine="calamine", header=None)
-    first = TABLE_HEADER + 1
-    for i, kpi_id in enumerate(model.spec.overall):
+    ov = plan_layout(model).overview
+    for kpi_id in model.spec.overall:
         kpi = get(kpi_id)
-        row = sheet.iloc[first + i]
+        row = sheet.iloc[ov.kpi_rows[kpi_id]]
         expected = model.value(kpi, ALL, model.current)
-        assert row[0] == kpi.name("en")
-        assert math.isclose(float(row[2]), expected, rel_tol=1e-12), kpi_id
-        assert math.isclose(float(row[3]), model.target(kpi_id, ALL, model.current), rel_tol=1e-12)
+        assert row[ov.col("kpi")] == kpi.name("en")
+        assert math.isclose(float(row[ov.col("actual")]), expected, rel_tol=1e-12), kpi_id
+        target = model.target(kpi_id, ALL, model.current)
+        assert math.isclose(float(row[ov.col("target")]), target, rel_tol=1e-12)
         code = model.status(kpi, ALL, model.current)
-        assert row[5] == status_label(code, "en")
+        assert row[ov.col("status")] == status_label(code, "en")
 
 
-def test_every_overview_kpi_cell_has_a_real_number(demo_plan: Callable[..., Path]) -> None:
+def test_every_overview_kpi_cell_has_a_real_number(
+    demo_plan: Callable[..., Path], sample: pd.DataFrame
+) -> None:
     plan = demo_plan("ecommerce", "en")
+    ov = plan_layout(plan_model(sample, load_template("ecommerce"))).overview
     ws = openpyxl.load_workbook(plan, data_only=True).worksheets[0]
-    values = [ws.cell(TABLE_HEADER + 2 + i, 3).value for i in range(7)]
+    values = [ws.cell(row + 1, ov.col("actual") + 1).value for row in ov.kpi_rows.values()]
     assert all(isinstance(v, int | float) for v in values), values
 
 

@@ -12,7 +12,7 @@ Conventions (the workbook and the UDFs follow them too):
   actual of exactly 0 against a positive target counts as :data:`ATTAINMENT_CAP`.
   Missing actual or target, or a target <= 0, gives NaN (no status); so does a negative
   actual for a lower-is-better KPI.
-* **status** - from attainment and two thresholds; see :mod:`kpi_xl.catalog.status`.
+* **status** - from attainment and two thresholds; see :mod:`kpi_xl.catalog.status_bands`.
 * **change** - ``(current - previous) / |previous|``; NaN when either is missing or the
   previous value is 0. For KPIs that are themselves a change or a margin (sales growth,
   ROI, list growth: ``change: difference`` in the catalog) a relative change of a value
@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_xl.catalog.records import KPI, measures
-from kpi_xl.catalog.status import (
+from kpi_xl.catalog.status_bands import (
     DEFAULT_AT_RISK,
     DEFAULT_ON_TRACK,
     STATUSES,

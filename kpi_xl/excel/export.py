@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kpi_xl.errors import KpiXlError
 from kpi_xl.fileio import atomic_path
-from kpi_xl.refresh.safety import check_zip
+from kpi_xl.plan.planfile import check_workbook
 
 MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 PLAIN_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -42,7 +42,7 @@ def export_macro_free(src: Path, out: Path) -> Path:
         raise KpiXlError("expected a macro-enabled .xlsm plan", file=src)
     if out.suffix.lower() != ".xlsx":
         raise KpiXlError("the macro-free copy must be named .xlsx", file=out)
-    check_zip(src)
+    check_workbook(src)
     with zipfile.ZipFile(src) as zin:
         names = zin.namelist()
         parts = {n: zin.read(n) for n in names}

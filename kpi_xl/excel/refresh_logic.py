@@ -5,13 +5,14 @@
 and calls :func:`refresh_open_workbook`. The logic only:
 
 1. reads the data source and grain from the Settings sheet's named cells,
-2. loads and aggregates the data,
+2. loads and aggregates the data (the same pipeline as ``kpi-xl build``),
 3. rewrites the ``ChannelData`` table (resized to the new rows; columns stay as built:
    a measure the table has no column for is left out - a full ``kpi-xl refresh`` adds it),
 4. stamps the Overview's period cells, data range and "last refreshed",
 
-and then Excel recalculates. It never writes to an input cell (targets, notes,
-settings): the test suite checks that against an in-memory fake workbook.
+and then Excel recalculates. Every cell it touches comes from the plan record's layout. It
+never writes to an input cell (targets, notes, settings): the test suite checks that
+against an in-memory fake workbook.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from kpi_xl import pipeline
 from kpi_xl.errors import KpiXlError
+from kpi_xl.ingest.aggregate import aggregate
+from kpi_xl.plan.layout import SETTINGS
 from kpi_xl.plan.model import ID_COLUMNS, period_stamps
-from kpi_xl.plan.spec import PlanSpec, parse_spec
-from kpi_xl.workbook import formulas as f
-
-SAMPLE_PREFIX = "sample:"
+from kpi_xl.plan.planfile import PlanMeta
 
 
 class WorkbookOps(Protocol):
@@ -37,7 +38,7 @@ class WorkbookOps(Protocol):
     @property
     def folder(self) -> Path: ...
 
-    def meta(self) -> dict[str, Any]: ...
+    def meta(self) -> PlanMeta: ...
 
     def read_name(self, name: str) -> Any: ...
 
@@ -48,24 +49,6 @@ class WorkbookOps(Protocol):
     def write_cell(self, reference: str, value: Any) -> None: ...
 
     def message(self, text: str) -> None: ...
-
-
-def _load(source: str, folder: Path) -> pd.DataFrame:
-    from kpi_xl.workbook.build import load_data
-
-    source = (source or "").strip()
-    if not source:
-        raise KpiXlError("no data source: type the export file path on the Settings sheet")
-    if source.startswith(SAMPLE_PREFIX):
-        from kpi_xl.sample_data import load_sample
-
-        return load_sample()
-    paths = [Path(p.strip()) for p in source.split(";") if p.strip()]
-    paths = [p if p.is_absolute() else folder / p for p in paths]
-    for p in paths:
-        if not p.exists():
-            raise KpiXlError("the data source on the Settings sheet does not exist", file=p)
-    return load_data(paths)
 
 
 def table_rows(aggregated: pd.DataFrame, columns: list[str]) -> list[list[Any]]:
@@ -85,36 +68,29 @@ def table_rows(aggregated: pd.DataFrame, columns: list[str]) -> list[list[Any]]:
     return rows
 
 
-def _spec(meta: dict[str, Any]) -> PlanSpec:
-    raw = dict(meta["spec"])
-    lang, year = raw.pop("lang", "en"), raw.pop("year", None)
-    return parse_spec(raw, "_meta").with_choices(lang=lang, year=year)
-
-
 def refresh_open_workbook(book: WorkbookOps, now: dt.datetime | None = None) -> bool:
     """Update the open plan's data and stamps; errors go to a message box. True if done."""
-    from kpi_xl.ingest.aggregate import aggregate
-
     try:
         meta = book.meta()
-        spec = _spec(meta)
-        grain = book.read_name("kpi_Grain") or spec.grain
+        spec = meta.plan_spec()
+        grain = book.read_name(SETTINGS["grain"]) or spec.grain
         if grain != spec.grain:
             raise KpiXlError(
                 f"the grain on Settings is now {grain!r} but the plan is laid out by "
                 f"{spec.grain!r}; run 'kpi-xl refresh' on the file to rebuild it"
             )
-        frame = _load(str(book.read_name("kpi_DataSource") or ""), book.folder)
+        text = str(book.read_name(SETTINGS["data_source"]) or "")
+        frame = pipeline.load(pipeline.parse_source(text, book.folder))
         aggregated = aggregate(frame, grain, by=("channel", "campaign"))
-        columns = book.table_columns(f.TABLE)
-        book.replace_table_rows(f.TABLE, table_rows(aggregated, columns))
+        table = meta.layout.data.table
+        book.replace_table_rows(table, table_rows(aggregated, book.table_columns(table)))
         start = pd.Timestamp(frame["date"].min()) if len(frame) else None
         end = pd.Timestamp(frame["date"].max()) if len(frame) else None
         stamps = period_stamps(spec, end)
-        cells = meta["layout"]["overview"]
         data_range = ""
         if start is not None and end is not None:
             data_range = f"{start.date().isoformat()} – {end.date().isoformat()}"
+        cells = meta.layout.overview.info
         for key, value in (
             ("current_period", stamps.current),
             ("previous_period", stamps.previous),
@@ -124,7 +100,7 @@ def refresh_open_workbook(book: WorkbookOps, now: dt.datetime | None = None) -> 
             ("days_in_period", stamps.total_days),
             ("last_refreshed", (now or dt.datetime.now()).replace(microsecond=0)),
         ):
-            book.write_cell(cells[key], value)
+            book.write_cell(cells[key].ref, value)
     except KpiXlError as exc:
         book.message(f"kpi_xl: {exc}")
         return False

@@ -36,7 +36,7 @@ import numpy as np
 
 from kpi_xl import catalog
 from kpi_xl.catalog import KPI, LANGUAGES, CatalogError, label
-from kpi_xl.catalog.status import DEFAULT_AT_RISK, DEFAULT_ON_TRACK
+from kpi_xl.catalog.status_bands import DEFAULT_AT_RISK, DEFAULT_ON_TRACK
 
 PREFIX: Final = "KPI_"
 CATEGORY: Final = "kpi_xl"

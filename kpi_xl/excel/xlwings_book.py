@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kpi_xl.refresh.reader import parse_meta_rows
+from kpi_xl.plan.planfile import META_SHEET, PlanMeta, parse_meta_rows
+from kpi_xl.spreadsheet import split_reference
 
 TEXT_PREFIX = "'"
 #: How the build protects a sheet (kpi_xl.workbook.layout.protect), in Excel's terms.
@@ -48,8 +49,8 @@ class XlwingsBook:
     def folder(self) -> Path:
         return Path(self.book.fullname).parent
 
-    def meta(self) -> dict[str, Any]:
-        values = self.book.sheets["_meta"].used_range.value
+    def meta(self) -> PlanMeta:
+        values = self.book.sheets[META_SHEET].used_range.value
         return parse_meta_rows(values, self.book.fullname)
 
     def read_name(self, name: str) -> Any:
@@ -79,11 +80,10 @@ class XlwingsBook:
             sheet.range(header[0, 0].offset(1, 0)).value = values
 
     def write_cell(self, reference: str, value: Any) -> None:
-        sheet, cell = reference.rsplit("!", 1)
-        sheet = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
+        sheet, cell = split_reference(reference)
         ws = self.book.sheets[sheet]
         with _unprotected(ws):
-            ws.range(cell.replace("$", "")).value = as_excel_text(value)
+            ws.range(cell).value = as_excel_text(value)
 
     def message(self, text: str) -> None:
         self.book.app.alert(text, title="kpi_xl")

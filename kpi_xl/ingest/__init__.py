@@ -137,6 +137,9 @@ def write_canonical(frame: pd.DataFrame, path: Path) -> Path:
         if name.endswith(".xlsx"):
             _write_xlsx(frame, tmp)
         elif name.endswith(".parquet"):
+            from kpi_xl.extras import require
+
+            require("pyarrow", "parquet", "writing a Parquet file")
             frame.to_parquet(tmp, index=False)
         else:
             _write_csv(frame, tmp, gzip=name.endswith(".gz"))
@@ -166,11 +169,9 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, gzip: bool) -> None:
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    import xlsxwriter
+    from kpi_xl.spreadsheet import new_workbook
 
-    from kpi_xl.workbook.xlsx import new_workbook
-
-    workbook: xlsxwriter.Workbook = new_workbook(str(path))
+    workbook = new_workbook(str(path))
     sheet = workbook.add_worksheet("data")
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     for col, name in enumerate(frame.columns):

@@ -27,6 +27,7 @@ from kpi_xl.periods import check_grain, period_bounds, period_key
 DIMENSIONS = ("channel", "source", "campaign", "segment")
 PERIOD_COLUMNS = ("period", "period_start", "period_end")
 
+
 def _check_columns(df: pd.DataFrame, by: tuple[str, ...]) -> list[str]:
     """The measure columns of ``df`` in catalog order; KpiXlError for anything unknown."""
     if "date" not in df.columns:

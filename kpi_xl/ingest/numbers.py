@@ -25,8 +25,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+try:  # optional (the parquet extra): a faster exact string-to-double cast
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:  # pragma: no cover - the test suite runs with every extra
+    pa = None
 
 Decimal = Literal[".", ","]
 
@@ -152,15 +156,17 @@ def parse(
 
 
 def _to_float(text: pd.Series) -> np.ndarray:
-    """Plain numbers (``""`` -> NaN): Arrow's exact string-to-double cast, which is several
-    times faster than :func:`pandas.to_numeric`, with the latter as the fallback."""
-    try:
-        strings = pa.array(text, type=pa.string(), from_pandas=True)
-        strings = pc.if_else(pc.equal(strings, ""), pa.scalar(None, pa.string()), strings)
-        return np.array(pc.cast(strings, pa.float64()).to_numpy(zero_copy_only=False))
-    except (pa.ArrowException, TypeError, ValueError):
-        numbers = pd.to_numeric(text.replace("", None), errors="coerce")
-        return np.array(numbers.to_numpy(dtype="float64", na_value=np.nan))
+    """Plain numbers (``""`` -> NaN): Arrow's exact string-to-double cast when pyarrow is
+    installed (several times faster), else :func:`pandas.to_numeric`."""
+    if pa is not None:
+        try:
+            strings = pa.array(text, type=pa.string(), from_pandas=True)
+            strings = pc.if_else(pc.equal(strings, ""), pa.scalar(None, pa.string()), strings)
+            return np.array(pc.cast(strings, pa.float64()).to_numpy(zero_copy_only=False))
+        except (pa.ArrowException, TypeError, ValueError):
+            pass
+    numbers = pd.to_numeric(text.replace("", None), errors="coerce")
+    return np.array(numbers.to_numpy(dtype="float64", na_value=np.nan))
 
 
 def _parse_formatted(
@@ -185,3 +191,19 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool | np.bool_
     )
+
+
+def parse_value(value: object, *, percent: bool = True) -> float:
+    """One typed or text value (a target typed into a cell, a targets file's field), read by
+    the same rules as an export column: ``1.234,5``, ``1 234``, ``12 %``... NaN for a blank;
+    ``ValueError`` for text that is not a number."""
+    if value is None:
+        return float("nan")
+    if _is_number(value):
+        return float(value)  # type: ignore[arg-type]
+    values = pd.Series([str(value)], dtype=object)
+    point, comma = votes(values)
+    out, bad = parse(values, decimal=decide(point, comma), percent=percent)
+    if bad[0]:
+        raise ValueError(f"{value!r} is not a number")
+    return float(out[0])

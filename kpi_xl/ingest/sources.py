@@ -169,6 +169,9 @@ def _xlsx(data: bytes, file: str) -> Document:
 
 
 def _parquet(data: bytes, file: str) -> Document:
+    from kpi_xl.extras import require
+
+    require("pyarrow", "parquet", "reading a Parquet file")
     try:
         frame = pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many types for damaged files

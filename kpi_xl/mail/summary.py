@@ -2,7 +2,7 @@
 
 Nothing is recalculated: the numbers are the cached results of the workbook's formulas,
 exactly what Excel, a phone or a mail app's preview shows. Cells are found through the
-very hidden ``_meta`` record (plan spec and layout map), never by assumed addresses.
+plan record's typed layout (:mod:`kpi_xl.plan.planfile`), never by assumed addresses.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
 from kpi_xl.catalog import STATUSES, get, label, status
+from kpi_xl.catalog.status_bands import DEFAULT_THRESHOLDS
 from kpi_xl.errors import KpiXlError
 from kpi_xl.mail.values import number
-from kpi_xl.refresh.reader import read_meta, split_reference
-from kpi_xl.refresh.safety import check_zip
+from kpi_xl.plan.layout import Cell
+from kpi_xl.plan.planfile import PlanMeta, check_workbook, read_meta
 
 THRESHOLDS = ("on_track", "at_risk")
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlsb")
@@ -94,43 +94,42 @@ def macro_error(path: Path) -> KpiXlError:
 def _check_file(path: Path) -> None:
     if path.suffix.lower() in MACRO_SUFFIXES:
         raise macro_error(path)
-    check_zip(path)
+    check_workbook(path)
     with zipfile.ZipFile(path) as zf:
         if any(n.lower().endswith("vbaproject.bin") for n in zf.namelist()):
             raise macro_error(path)
 
 
-def _read_cells(wb: Any, references: Iterable[str]) -> dict[str, Any]:
-    """Stored values of ``Sheet!A1`` references, reading each sheet's rows once."""
-    wanted: dict[str, dict[tuple[int, int], list[str]]] = {}
-    for reference in references:
-        sheet, cell = split_reference(reference)
-        wanted.setdefault(sheet, {}).setdefault(coordinate_to_tuple(cell), []).append(reference)
-    values: dict[str, Any] = {}
-    for sheet, cells in wanted.items():
+def _read_cells(wb: Any, cells: Iterable[Cell]) -> dict[Cell, Any]:
+    """Stored values of ``cells``, reading each sheet's rows once."""
+    wanted: dict[str, set[Cell]] = {}
+    for cell in cells:
+        wanted.setdefault(cell.sheet, set()).add(cell)
+    values: dict[Cell, Any] = {}
+    for sheet, group in wanted.items():
         if sheet not in wb.sheetnames:
             continue
-        max_row = max(r for r, _ in cells)
-        max_col = max(c for _, c in cells)
+        max_row = max(c.row for c in group) + 1
+        max_col = max(c.col for c in group) + 1
         rows = wb[sheet].iter_rows(min_row=1, max_row=max_row, max_col=max_col, values_only=True)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                for reference in cells.get((r, c), ()):
-                    values[reference] = value
+        by_position = {(c.row, c.col): c for c in group}
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if (r, c) in by_position:
+                    values[by_position[(r, c)]] = value
     return values
 
 
-def _ref(sheet: str, row: int, col: int) -> str:
-    """An A1 reference from the layout's 0-based row and column."""
-    quoted = "'" + sheet.replace("'", "''") + "'"
-    return f"{quoted}!{get_column_letter(col + 1)}{row + 1}"
-
-
-def _thresholds(meta: dict[str, Any], stored: dict[str, Any]) -> tuple[float, float]:
-    spec = meta["spec"].get("thresholds") or {}
-    on, at = (number(stored.get(meta["inputs"].get(f"setting|{k}", ""))) for k in THRESHOLDS)
+def _thresholds(meta: PlanMeta, stored: dict[Cell, Any]) -> tuple[float, float]:
+    spec = meta.spec.get("thresholds") or {}
+    cells = meta.layout.settings.cells
+    on, at = (number(stored.get(cells[k])) for k in THRESHOLDS)
     if math.isnan(on) or math.isnan(at) or on < at:
-        return float(spec.get("on_track", 1.0)), float(spec.get("at_risk", 0.9))
+        default = DEFAULT_THRESHOLDS
+        return (
+            float(spec.get("on_track", default.on_track)),
+            float(spec.get("at_risk", default.at_risk)),
+        )
     return on, at
 
 
@@ -162,26 +161,24 @@ def read_summary(path: str | Path) -> PlanSummary:
             wb.close()
 
 
-def _summary(wb: Any, meta: dict[str, Any], path: Path) -> PlanSummary:
-    spec, overview = meta["spec"], meta["layout"]["overview"]
-    sheet = meta["sheets"]["overview"]
-    cols = overview["columns"]
-    kpi_refs = {
-        (kpi_id, key): _ref(sheet, row, cols[key])
-        for kpi_id, row in overview["kpi_rows"].items()
-        for key in FIGURES
-    }
-    channel_cols = overview.get("channel_columns") or {}
-    channel_refs = {
-        (channel, key): _ref(sheet, row, channel_cols[key])
-        for channel, row in (overview.get("channel_rows") or {}).items()
+def _summary(wb: Any, meta: PlanMeta, path: Path) -> PlanSummary:
+    spec, ov = meta.spec, meta.layout.overview
+    settings = meta.layout.settings.cells
+    kpi_cells = {(k, key): ov.cell(k, key) for k in ov.kpi_rows for key in FIGURES}
+    channel_cells = {
+        (channel, key): ov.channel_cell(channel, key)
+        for channel in ov.channel_rows
         for key in (*STATUSES, *FIGURES)
     }
     info = ("current_period", "data_range", "last_refreshed")
-    settings = [meta["inputs"][f"setting|{k}"] for k in ("on_track", "at_risk", "currency")
-                if f"setting|{k}" in meta["inputs"]]  # fmt: skip
     stored = _read_cells(
-        wb, [*kpi_refs.values(), *channel_refs.values(), *settings, *(overview[k] for k in info)]
+        wb,
+        [
+            *kpi_cells.values(),
+            *channel_cells.values(),
+            *(settings[k] for k in (*THRESHOLDS, "currency")),
+            *(ov.info[k] for k in info),
+        ],
     )
     on_track, at_risk = _thresholds(meta, stored)
 
@@ -191,26 +188,24 @@ def _summary(wb: Any, meta: dict[str, Any], path: Path) -> PlanSummary:
         return KpiLine(kpi_id, kpi.unit, kpi.is_ratio, number(actual), number(target), att,
                        str(status(att, on_track, at_risk)))  # fmt: skip
 
-    kpis = [
-        line(k, *(stored.get(kpi_refs[(k, key)]) for key in FIGURES)) for k in overview["kpi_rows"]
-    ]
+    kpis = [line(k, *(stored.get(kpi_cells[(k, key)]) for key in FIGURES)) for k in ov.kpi_rows]
     channels = []
-    for channel in overview.get("channel_rows") or {}:
-        counted = {code: number(stored.get(channel_refs[(channel, code)])) for code in STATUSES}
+    for channel in ov.channel_rows:
+        counted = {code: number(stored.get(channel_cells[(channel, code)])) for code in STATUSES}
         counts = {code: 0 if math.isnan(v) else int(v) for code, v in counted.items()}
-        figures = (stored.get(channel_refs[(channel, key)]) for key in FIGURES)
+        figures = (stored.get(channel_cells[(channel, key)]) for key in FIGURES)
         headline = spec["channels"][channel][0]
         channels.append(ChannelLine(channel, counts, line(headline, *figures)))
-    currency = stored.get(meta["inputs"].get("setting|currency", "")) or spec.get("currency", "")
+    currency = stored.get(settings["currency"]) or spec.get("currency", "")
     return PlanSummary(
         path=path,
-        lang=str(spec.get("lang") or meta.get("lang") or "en"),
+        lang=str(spec.get("lang") or meta.lang or "en"),
         template=str(spec.get("name", "")),
         title=str(spec.get("title") or ""),
-        period=_text(stored.get(overview["current_period"])) or meta["periods"][-1],
+        period=_text(stored.get(ov.info["current_period"])) or meta.layout.targets.periods[-1],
         currency=str(currency),
-        data_range=_text(stored.get(overview["data_range"])),
-        last_refreshed=_text(stored.get(overview["last_refreshed"])),
+        data_range=_text(stored.get(ov.info["data_range"])),
+        last_refreshed=_text(stored.get(ov.info["last_refreshed"])),
         kpis=kpis,
         channels=channels,
     )

@@ -21,13 +21,14 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
 from kpi_xl import periods as cal
 from kpi_xl.catalog import helpers
 from kpi_xl.catalog.records import KPI, get, measures
-from kpi_xl.catalog.status import STATUSES
+from kpi_xl.catalog.status_bands import STATUSES
 from kpi_xl.plan.spec import PlanSpec
 
 ALL = "all"
@@ -200,9 +201,10 @@ def _sums(table: pd.DataFrame, cols: list[str]) -> Sums:
         sum_rows = sums.to_dict("index")
         count_rows = counts.to_dict("index")
         for key, row_s in sum_rows.items():
-            period, channel = (key, ALL) if scope_of == ALL else key
+            parts: tuple[Any, ...] = (key, ALL) if scope_of == ALL else tuple(key)  # type: ignore[arg-type]
+            period, channel = str(parts[0]), str(parts[1])
             row_c = count_rows[key]
-            out[(str(channel), str(period))] = {m: (float(row_s[m]), int(row_c[m])) for m in cols}
+            out[(channel, period)] = {m: (float(row_s[m]), int(row_c[m])) for m in cols}
     return out
 
 

@@ -3,23 +3,24 @@
 Every KPI cell is the catalog expression with each base measure replaced by a SUMIFS over
 the ``ChannelData`` table, guarded so that a measure with no value in the scope and period
 shows as blank ("no data") instead of 0 or an error. Criteria are only period keys and
-channel ids (our own vocabulary), never text that came from the data.
+channel ids (our own vocabulary), never text that came from the data. Targets are looked
+up on the Targets sheet by their row key and period header, never by address.
 """
 
 from __future__ import annotations
 
 from kpi_xl.catalog import helpers
 from kpi_xl.catalog.records import KPI
+from kpi_xl.plan.layout import OVERVIEW_NAMES, SETTINGS, TABLE, TargetsLayout, target_key
 from kpi_xl.plan.model import ALL
 
-TABLE = "ChannelData"
-
-# Defined names on the Settings and Overview sheets
-ON_TRACK = "kpi_OnTrack"
-AT_RISK = "kpi_AtRisk"
-CURRENT_PERIOD = "kpi_CurrentPeriod"
-PREVIOUS_PERIOD = "kpi_PreviousPeriod"
-PACE_FACTOR = "kpi_PaceFactor"
+# Defined names that formulas read (declared with the layout)
+ON_TRACK = SETTINGS["on_track"]
+AT_RISK = SETTINGS["at_risk"]
+CURRENT_PERIOD = OVERVIEW_NAMES["current_period"]
+PREVIOUS_PERIOD = OVERVIEW_NAMES["previous_period"]
+PRIOR_PERIOD = OVERVIEW_NAMES["prior_period"]
+PACE_FACTOR = OVERVIEW_NAMES["pace_factor"]
 
 
 def column(name: str) -> str:
@@ -64,12 +65,12 @@ def kpi_formula(
     return f'IF({guard},"",{body})'
 
 
-def target_lookup(targets_block: str, keys: str, periods: str, key: str, period_ref: str) -> str:
-    """The target of ``key`` (kpi|scope) for the period in ``period_ref`` (blank if none)."""
-    found = f'INDEX({targets_block},MATCH("{key}",{keys},0),MATCH({period_ref},{periods},0))'
+def target_lookup(targets: TargetsLayout, kpi_id: str, scope: str, period_ref: str) -> str:
+    """The target of (``kpi_id``, ``scope``) for the period in ``period_ref``, found by the
+    Targets sheet's row key and period header (blank if none)."""
+    key = target_key(kpi_id, scope)
+    found = (
+        f'INDEX({targets.block.ref},MATCH("{key}",{targets.key_area.ref},0),'
+        f"MATCH({period_ref},{targets.period_header.ref},0))"
+    )
     return f'IFERROR(IF({found}="","",{found}),"")'
-
-
-def blank_or(ref: str) -> str:
-    """A reference to an input cell, blank when the input is blank (not 0)."""
-    return f'IF({ref}="","",{ref})'

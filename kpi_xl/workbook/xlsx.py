@@ -1,4 +1,5 @@
-"""XlsxWriter foundations: safe cell writing, cached formula values, formats per unit."""
+"""Writing cells with XlsxWriter: text stays text, formulas carry their computed values,
+formats per unit, and a fingerprint of every generated cell (what refresh checks)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from kpi_xl.catalog.units import number_format
@@ -57,35 +58,11 @@ def _record(sheet: Worksheet, row: int, col: int, content: Any) -> None:
         sheet.fingerprints[str(xl_rowcol_to_cell(row, col))] = fingerprint(content)
 
 
-def new_workbook(path: str, *, macro: bool = False) -> xlsxwriter.Workbook:
-    """A workbook that never turns text into formulas, URLs or numbers."""
-    return xlsxwriter.Workbook(
-        path,
-        {
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "nan_inf_to_errors": False,
-            "use_future_functions": False,
-        },
-    )
-
-
 def add_sheet(workbook: xlsxwriter.Workbook, name: str, *, rtl: bool = False) -> PlanSheet:
     sheet: PlanSheet = workbook.add_worksheet(name, worksheet_class=PlanSheet)
     if rtl:
         sheet.right_to_left()
     return sheet
-
-
-def ref(sheet: str, row: int, col: int, *, absolute: bool = True) -> str:
-    """``'Sheet name'!$B$3``, quoting the sheet name when needed."""
-    cell = xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute)
-    return f"{quote_sheetname(sheet)}!{cell}"
-
-
-def cell(row: int, col: int, *, row_abs: bool = False, col_abs: bool = False) -> str:
-    return str(xl_rowcol_to_cell(row, col, row_abs=row_abs, col_abs=col_abs))
 
 
 def cached(value: Any) -> Any:
@@ -133,14 +110,11 @@ def write_formula(
 class Formats:
     """The workbook's cell formats, created once and shared by every sheet."""
 
-    def __init__(self, workbook: xlsxwriter.Workbook, currency: str, rtl: bool) -> None:
+    def __init__(self, workbook: xlsxwriter.Workbook, currency: str) -> None:
         self._wb = workbook
         self.currency = currency
         self._cache: dict[tuple[Any, ...], Format] = {}
-        base = {"font_name": "Calibri", "font_size": 10, "valign": "vcenter"}
-        if rtl:
-            base["reading_order"] = 2
-        self._base = base
+        self._base = {"font_name": "Calibri", "font_size": 10, "valign": "vcenter"}
 
     def get(self, **props: Any) -> Format:
         key = tuple(sorted(props.items()))

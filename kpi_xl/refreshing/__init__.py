@@ -1,22 +1,27 @@
 """Refresh a plan with new data without losing a keystroke.
 
+(The package is ``kpi_xl.refreshing`` so that ``kpi_xl.refresh`` stays the function.)
+
 Rules (each has a test):
 
-1. Inputs are read by key through the ``_meta`` map: every target (kpi, channel,
-   period), every note (kpi, channel) and every Settings value. They are written back
-   into the rebuilt workbook wherever the new layout puts them. A target whose key no
-   longer has a cell (the grain was changed on Settings) is kept in ``_meta`` and comes
-   back when its key does. Blank targets stay blank.
+1. Inputs are read by key: every target (kpi, channel, period) by the Targets sheet's key
+   column and period headers, every note (kpi, channel) under the Note header, every
+   Settings value by its defined name (see :mod:`kpi_xl.refreshing.reader`). They are
+   written back into the rebuilt workbook wherever the new layout puts them. A target whose
+   key no longer has a cell (the grain was changed on Settings) is kept in the plan record
+   and comes back when its key does. Blank targets stay blank.
 2. Settings typed by the user drive the rebuild: thresholds, currency, language, grain,
    plan start (its year is the plan year) and the data source.
 3. Conflicts stop the refresh with exit code 3 and a one-line list unless ``force``:
    generated cells the user edited, rows/columns inserted into generated sheets, sheets
    the user added. With ``force`` edited generated cells are regenerated and added sheets
-   are carried over (see :mod:`kpi_xl.refresh.carry`).
+   are carried over (see :mod:`kpi_xl.refreshing.carry`).
 4. The file is replaced atomically (temporary file in the same folder, fsync, rename);
    the previous version is kept as ``<name>.backup-<YYYYmmdd-HHMMSS><ext>`` beside it,
    the newest :data:`BACKUPS` kept. A workbook that is open, not a kpi_xl plan, corrupt,
    encrypted or a zip/XML bomb is refused before anything is written.
+5. A plan written by an older release (an older plan-file schema) is read through its
+   upgrade and rewritten in the current schema.
 """
 
 from __future__ import annotations
@@ -28,36 +33,23 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
+from kpi_xl import pipeline
 from kpi_xl.errors import ConflictError, KpiXlError
-from kpi_xl.plan.spec import GRAINS, PlanSpec, parse_spec
-from kpi_xl.refresh.carry import carry_sheet
-from kpi_xl.refresh.reader import OldPlan, describe_conflicts, read_plan
-from kpi_xl.vocabulary import LANGUAGES
-from kpi_xl.workbook.build import (
-    BuildInputs,
-    DataArg,
-    describe_source,
-    load_data,
-    plan_model,
-    write_workbook,
-)
+from kpi_xl.plan.spec import PlanSpec
+from kpi_xl.refreshing.carry import carry_sheet
+from kpi_xl.refreshing.reader import OldPlan, describe_conflicts, read_plan, setting_cell
+from kpi_xl.vocabulary import GRAINS, LANGUAGES
 
 BACKUPS = 5
-SAMPLE_PREFIX = "sample:"
 
 
 def _spec(old: OldPlan) -> PlanSpec:
-    raw = dict(old.meta["spec"])
-    lang, year = raw.pop("lang", "en"), raw.pop("year", None)
-    spec = parse_spec(raw, f"{old.path} (_meta)").with_choices(lang=lang, year=year)
+    spec = old.meta.plan_spec(f"{old.path} (plan record)")
     s = old.settings
-    where = old.meta["inputs"]
 
     def bad(key: str, expected: str) -> KpiXlError:
         return KpiXlError(
-            f"Settings {where.get('setting|' + key, key)}: expected {expected}, got {s.get(key)!r}",
+            f"Settings {setting_cell(old, key)}: expected {expected}, got {s.get(key)!r}",
             file=old.path,
         )
 
@@ -92,29 +84,11 @@ def _spec(old: OldPlan) -> PlanSpec:
     return spec.with_choices(**changes)
 
 
-def _data(old: OldPlan, data: DataArg | None) -> tuple[pd.DataFrame, str]:
+def _source(old: OldPlan, data: pipeline.DataArg | None) -> pipeline.DataSource:
     if data is not None:
-        return load_data(data), describe_source(data)
-    source = str(old.settings.get("data_source") or "").strip()
-    if not source:
-        raise KpiXlError(
-            "no data source on the Settings sheet; pass the new exports with --data",
-            file=old.path,
-        )
-    if source.startswith(SAMPLE_PREFIX):
-        from kpi_xl.sample_data import load_sample
-
-        return load_sample(), source
-    paths = [Path(p.strip()) for p in source.split(";") if p.strip()]
-    paths = [p if p.is_absolute() else old.path.parent / p for p in paths]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise KpiXlError(
-            f"the data source on Settings does not exist: {missing[0]}; "
-            "fix it on the Settings sheet or pass --data",
-            file=old.path,
-        )
-    return load_data(paths), source
+        return pipeline.source_of(data)
+    text = str(old.settings.get("data_source") or "")
+    return pipeline.parse_source(text, old.path.parent, old.path)
 
 
 def backup_path(path: Path, now: dt.datetime | None = None) -> Path:
@@ -148,7 +122,7 @@ def _carry(old: OldPlan, name: str, workbook: Any) -> None:
 
 def refresh(
     path: str | Path,
-    data: DataArg | None = None,
+    data: pipeline.DataArg | None = None,
     *,
     force: bool = False,
     backup: bool = True,
@@ -167,23 +141,25 @@ def refresh(
     if old.conflicts and not force:
         raise ConflictError(describe_conflicts(old), file=path)
     spec = _spec(old)
+    source = _source(old, data)
     step("loading data")
-    frame, source = _data(old, data)
+    frame = pipeline.load(source)
     step("computing")
-    model = plan_model(frame, spec, BuildInputs(targets=old.targets, notes=old.notes))
-    extra: Sequence[Callable[[Any], None]] = [
-        partial(_carry, old, name) for name in [*old.user_sheets, *old.added_sheets]
-    ]
+    model = pipeline.plan_model(frame, spec, old.targets, old.notes)
+    carried = [*old.user_sheets, *old.added_sheets]
+    extra: Sequence[Callable[[Any], None]] = [partial(_carry, old, name) for name in carried]
+    recorded = source.describe() if data is not None else str(old.settings.get("data_source"))
+    pipeline.check_output(path, macro=path.suffix.lower() == ".xlsm")
     if backup:
         _make_backup(path)
-    return write_workbook(
+    return pipeline.write_plan(
         model,
         path,
-        data_source=source,
+        data_source=recorded,
         macro=path.suffix.lower() == ".xlsm",
         progress=step,
         extra_sheets=extra,
-        user_sheets=[*old.user_sheets, *old.added_sheets],
+        user_sheets=carried,
     )
 
 

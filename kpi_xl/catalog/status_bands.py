@@ -26,7 +26,7 @@ import pandas as pd
 from kpi_xl.catalog.records import label
 
 Status = Literal["on_track", "at_risk", "off_track", "no_data"]
-STATUSES: tuple[Status, ...] = ("on_track", "at_risk", "off_track", "no_data")
+STATUSES: tuple[str, ...] = ("on_track", "at_risk", "off_track", "no_data")
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ BANDS = (
     Band("at_risk", "at_risk", "on_track"),
     Band("off_track", None, "at_risk"),
 )
+
 
 def _arr(value: Any) -> Any:
     if isinstance(value, pd.Series):

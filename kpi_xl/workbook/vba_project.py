@@ -34,8 +34,8 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from kpi_xl.errors import KpiXlError
+from kpi_xl.plan.layout import Cell
 from kpi_xl.resources import templates_dir
-from kpi_xl.workbook.overview_sheet import INFO_ROW
 
 REFRESH_MACRO: Final = "RefreshKpiPlan"
 KPI_MODULE: Final = "KpiXl"
@@ -45,10 +45,7 @@ UDF_MODULE: Final = "xlwings_udfs"
 WORKBOOK_CODE_NAME: Final = "ThisWorkbook"
 VBA_ENTRY: Final = "xl/vbaProject.bin"
 
-#: The Refresh button on Overview: beside the info block (column A labels, B values, C a
-#: hidden helper), in the rows above the KPI table, so it covers no content.
-BUTTON_ROW: Final = INFO_ROW
-BUTTON_COL: Final = 3
+#: The Refresh button's size and offset from its anchor (the layout's ``overview.button``).
 BUTTON_SIZE: Final = (168, 36)  # width, height in pixels: two default rows high
 BUTTON_OFFSET: Final = (6, 2)
 
@@ -167,8 +164,11 @@ def code_names(workbook: xlsxwriter.Workbook) -> list[str]:
     return names
 
 
-def add_macro_parts(workbook: xlsxwriter.Workbook, overview: Worksheet, caption: str) -> None:
-    """Add the VBA project and the Refresh button; call once every sheet is added.
+def add_macro_parts(
+    workbook: xlsxwriter.Workbook, overview: Worksheet, anchor: Cell, caption: str
+) -> None:
+    """Add the VBA project and the Refresh button at ``anchor``; call once every sheet is
+    added.
 
     The workbook must be written to a ``.xlsm`` file: Excel refuses a macro-enabled
     workbook under another extension.
@@ -178,8 +178,8 @@ def add_macro_parts(workbook: xlsxwriter.Workbook, overview: Worksheet, caption:
     width, height = BUTTON_SIZE
     x_offset, y_offset = BUTTON_OFFSET
     overview.insert_button(
-        BUTTON_ROW,
-        BUTTON_COL,
+        anchor.row,
+        anchor.col,
         {
             "macro": REFRESH_MACRO,
             "caption": caption,

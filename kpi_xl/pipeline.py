@@ -1,0 +1,191 @@
+"""One pipeline for every way a plan is made: data source -> canonical table -> periods ->
+plan model -> layout -> workbook.
+
+:func:`build_plan` (``kpi-xl build`` and ``demo``), :func:`kpi_xl.refresh` and the Refresh
+button inside Excel all go through here: the data source is resolved by
+:func:`source_of` (API arguments) or :func:`parse_source` (the text on the Settings
+sheet), loaded by :func:`load`, turned into the plan's values by :func:`plan_model` and
+written by :func:`write_plan`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kpi_xl.errors import KpiXlError
+from kpi_xl.fileio import atomic_path
+from kpi_xl.ingest import load_channel_data
+from kpi_xl.ingest.aggregate import aggregate
+from kpi_xl.plan.layout import plan_layout
+from kpi_xl.plan.model import PlanModel, compute
+from kpi_xl.plan.spec import PlanSpec, load_template
+from kpi_xl.plan.targets import Targets, load_targets
+from kpi_xl.workbook.writer import ExtraSheet, write_workbook
+
+Progress = Callable[[str], None]
+DataArg = pd.DataFrame | str | Path | Sequence[str | Path]
+
+#: A data source naming bundled sample data: ``sample:ecommerce``.
+SAMPLE_PREFIX = "sample:"
+#: Paths on the Settings sheet are separated by this character.
+PATH_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where a plan's data comes from: export files, bundled sample data or a DataFrame."""
+
+    paths: tuple[Path, ...] = ()
+    sample: str = ""
+    frame: pd.DataFrame | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        """The source as the Settings sheet records it (empty for a DataFrame)."""
+        if self.sample:
+            return SAMPLE_PREFIX + self.sample
+        return PATH_SEPARATOR.join(str(p.resolve()) for p in self.paths)
+
+
+def source_of(data: DataArg) -> DataSource:
+    """The data source of an API argument: a DataFrame, a path or several paths."""
+    if isinstance(data, pd.DataFrame):
+        return DataSource(frame=data)
+    if isinstance(data, str | Path):
+        return DataSource(paths=(Path(data),))
+    paths = tuple(Path(p) for p in data)
+    if not paths:
+        raise KpiXlError("no data given: pass at least one export file or a DataFrame")
+    return DataSource(paths=paths)
+
+
+def parse_source(text: str, folder: Path, where: str | Path | None = None) -> DataSource:
+    """The data source typed on a plan's Settings sheet: ``sample:NAME`` or paths separated
+    by ``;`` (relative to ``folder``, the plan's folder). ``where`` names the plan in
+    messages."""
+    text = (text or "").strip()
+    if not text:
+        raise KpiXlError(
+            "the plan has no data source on its Settings sheet: type the export files' paths "
+            "there, or pass the exports with --data",
+            file=where,
+        )
+    if text.startswith(SAMPLE_PREFIX):
+        return DataSource(sample=text.removeprefix(SAMPLE_PREFIX).strip() or "ecommerce")
+    paths = [Path(p.strip()) for p in text.split(PATH_SEPARATOR) if p.strip()]
+    paths = [p if p.is_absolute() else folder / p for p in paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise KpiXlError(
+            f"the data source on the Settings sheet does not exist: {missing[0]}; "
+            "fix it on the Settings sheet or pass --data",
+            file=where,
+        )
+    return DataSource(paths=tuple(paths))
+
+
+def load(source: DataSource) -> pd.DataFrame:
+    """The canonical table of a data source."""
+    if source.frame is not None:
+        return load_channel_data(source.frame)
+    if source.sample:
+        from kpi_xl.sample_data import load_sample
+
+        return load_sample()
+    return load_channel_data(*source.paths)
+
+
+def plan_model(
+    frame: pd.DataFrame,
+    spec: PlanSpec,
+    targets: Targets | None = None,
+    notes: dict[tuple[str, str], str] | None = None,
+) -> PlanModel:
+    """Aggregate canonical data to the plan's periods and compute every value of the plan."""
+    aggregated = aggregate(frame, spec.grain, by=("channel", "campaign"))
+    start = pd.Timestamp(frame["date"].min()) if len(frame) else None
+    end = pd.Timestamp(frame["date"].max()) if len(frame) else None
+    return compute(spec, aggregated, targets=targets, notes=notes, data_start=start, data_end=end)
+
+
+def check_output(out: Path, *, macro: bool) -> None:
+    """The output name must say what the file is: ``.xlsm`` with macros, ``.xlsx`` without."""
+    suffix = out.suffix.lower()
+    if macro and suffix != ".xlsm":
+        raise KpiXlError("a macro-enabled plan must be named .xlsm", file=out)
+    if not macro and suffix != ".xlsx":
+        hint = " (or add --macro for .xlsm)" if suffix == ".xlsm" else ""
+        raise KpiXlError(f"a plan workbook must be named .xlsx{hint}", file=out)
+
+
+def write_plan(
+    model: PlanModel,
+    out: Path,
+    *,
+    data_source: str = "",
+    macro: bool = False,
+    progress: Progress | None = None,
+    extra_sheets: Sequence[ExtraSheet] = (),
+    user_sheets: Sequence[str] = (),
+) -> Path:
+    """Lay the plan out and write it atomically to ``out``."""
+    check_output(out, macro=macro)
+    if macro:
+        from kpi_xl.extras import require
+
+        require("pyopenvba", "excel", "a macro-enabled plan")
+        require("xlwings", "excel", "a macro-enabled plan")
+    layout = plan_layout(model)
+    with atomic_path(out) as tmp:
+        write_workbook(
+            model,
+            layout,
+            tmp,
+            data_source=data_source,
+            macro=macro,
+            progress=progress,
+            extra_sheets=extra_sheets,
+            user_sheets=user_sheets,
+        )
+    return out
+
+
+def build_plan(
+    data: DataArg,
+    out: str | Path,
+    template: str | Path = "ecommerce",
+    lang: str = "en",
+    year: int | None = None,
+    grain: str | None = None,
+    targets: str | Path | Targets | None = None,
+    *,
+    macro: bool = False,
+    data_source: str | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Build a KPI plan workbook from channel data; returns the path written.
+
+    ``data`` is a DataFrame in the canonical schema or export paths (see
+    :func:`kpi_xl.load_channel_data`); ``template`` a bundled template name or a YAML
+    path; ``targets`` a CSV/YAML file or a mapping (kpi_id, channel|'all', period) ->
+    value that overrides the SMART suggestions. ``data_source`` is what the Settings sheet
+    records for refresh (default: the paths given, or ``sample:NAME``).
+    """
+    out = Path(out)
+    check_output(out, macro=macro)
+    spec = load_template(template).with_choices(lang=lang, year=year, grain=grain)
+    user_targets: dict[Any, float] = (
+        load_targets(targets) if isinstance(targets, str | Path) else dict(targets or {})
+    )
+    step = progress or (lambda _msg: None)
+    source = source_of(data)
+    step("loading data")
+    frame = load(source)
+    step("computing")
+    model = plan_model(frame, spec, user_targets)
+    recorded = data_source if data_source is not None else source.describe()
+    return write_plan(model, out, data_source=recorded, macro=macro, progress=step)
