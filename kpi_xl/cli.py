@@ -168,7 +168,7 @@ def cmd_export_email(args: argparse.Namespace) -> int:
 
 
 def _add_build_options(p: argparse.ArgumentParser) -> None:
-    from kpi_xl.catalog import LANGUAGES
+    from kpi_xl.vocabulary import LANGUAGES
 
     p.add_argument(
         "--template",
@@ -183,7 +183,7 @@ def _add_build_options(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    from kpi_xl.catalog import LANGUAGES
+    from kpi_xl.vocabulary import LANGUAGES
 
     root = argparse.ArgumentParser(
         prog="kpi-xl",

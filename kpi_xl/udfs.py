@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import xlwings as xw
-
 from kpi_xl.excel.udf_specs import UDFSpec, udf_specs
+from kpi_xl.extras import require
+
+xw = require("xlwings", "excel", "the Excel UDFs")
 
 
 def _decorate(spec: UDFSpec) -> Callable[..., Any]:
@@ -27,7 +28,10 @@ def _decorate(spec: UDFSpec) -> Callable[..., Any]:
     if spec.ret:
         function = xw.ret(**spec.ret)(function)
     # outermost, as in the decorator syntax: xw.arg/xw.ret reset the category
-    return xw.func(category=spec.category, call_in_wizard=spec.call_in_wizard)(function)
+    decorated: Callable[..., Any] = xw.func(
+        category=spec.category, call_in_wizard=spec.call_in_wizard
+    )(function)
+    return decorated
 
 
 __all__: list[str] = []

@@ -6,12 +6,19 @@ the diff of ``tests/golden/workbook_anatomy.json``.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from anatomy import anatomy
+from xml_golden import CASES, golden_parts, normalized_parts
+
+from kpi_xl.pipeline import build_plan
+from kpi_xl.plan.layout import OverviewLayout
 
 GOLDEN = Path(__file__).parent / "golden" / "workbook_anatomy.json"
 
@@ -49,3 +56,60 @@ def test_anatomy_essentials(demo_plan: Callable[..., Path]) -> None:
     assert not any(s["rtl"] for s in a["sheets"])
     he = anatomy(demo_plan("leadgen", "he"))
     assert all(s["rtl"] for s in he["sheets"] if s["state"] == "visible")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_xml_parts_match_the_golden(demo_plan: Callable[..., Path], case: str) -> None:
+    """Part by part, line by line: a formula in the wrong cell, a lost format or a moved
+    block changes a line. Regenerate with ``python scripts/regenerate_workbook_golden.py``."""
+    template, lang = CASES[case]
+    actual = normalized_parts(demo_plan(template, lang))
+    expected = golden_parts(case)
+    assert sorted(actual) == sorted(expected), "the workbook's parts differ"
+    for name, text in expected.items():
+        if actual[name] != text:
+            diff = difflib.unified_diff(
+                text.splitlines(), actual[name].splitlines(), "golden", "built", lineterm="", n=1
+            )
+            pytest.fail(f"{name} differs from the golden:\n" + "\n".join(list(diff)[:40]))
+
+
+def test_the_xml_golden_catches_a_misplaced_formula(
+    sample: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Swap two Overview columns' formulas: the anatomy (counts per sheet) cannot see it,
+    the XML golden must."""
+    from kpi_xl.workbook import overview_sheet
+
+    writers = dict(overview_sheet.COLUMN_WRITERS)
+    swapped = {**writers, "pace": writers["change"], "change": writers["pace"]}
+
+    def write_at_the_other_column(key: str) -> Callable[..., None]:
+        def write(cells: overview_sheet.KpiCells) -> None:
+            other = {"pace": "change", "change": "pace"}[key]
+            moved = overview_sheet.KpiCells(
+                cells.ctx, cells.sheet, _renamed(cells.ov, key, other), cells.kpi, cells.row,
+                cells.at,
+            )  # fmt: skip
+            swapped[key](moved)
+
+        return write
+
+    monkeypatch.setattr(
+        overview_sheet,
+        "COLUMN_WRITERS",
+        {**writers, **{k: write_at_the_other_column(k) for k in ("pace", "change")}},
+    )
+    bad = build_plan(sample, tmp_path / "bad.xlsx")
+    assert anatomy(bad) == json.loads(GOLDEN.read_text(encoding="utf-8"))["ecommerce-en"]
+    actual = normalized_parts(bad)
+    assert (
+        actual["xl/worksheets/sheet1.xml"]
+        != golden_parts("ecommerce-en")["xl/worksheets/sheet1.xml"]
+    )
+
+
+def _renamed(ov: OverviewLayout, key: str, other: str) -> OverviewLayout:
+    """``ov`` with columns ``key`` and ``other`` exchanged."""
+    columns = tuple(other if c == key else key if c == other else c for c in ov.columns)
+    return dataclasses.replace(ov, columns=columns)

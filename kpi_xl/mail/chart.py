@@ -14,6 +14,7 @@ import textwrap
 from typing import Any
 
 from kpi_xl.catalog import RTL_LANGUAGES, label
+from kpi_xl.extras import require
 from kpi_xl.mail.summary import KpiLine, PlanSummary
 from kpi_xl.mail.values import MISSING, format_value
 from kpi_xl.style import HEADER_FILL, STATUS_COLORS
@@ -78,7 +79,7 @@ def _panel(ax: Any, line: KpiLine, summary: PlanSummary, lang: str, rtl: bool) -
 
 def render_chart(summary: PlanSummary, lang: str) -> bytes:
     """The chart as PNG bytes."""
-    import matplotlib
+    matplotlib = require("matplotlib", "mail", "the e-mail's chart")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

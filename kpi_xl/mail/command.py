@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def add_send_command(subparsers: Any) -> None:
     """Register ``send`` on the CLI's subparsers (``kpi_xl.cli.parser``)."""
-    from kpi_xl.catalog import LANGUAGES
+    from kpi_xl.vocabulary import LANGUAGES
 
     p: argparse.ArgumentParser = subparsers.add_parser(
         "send",

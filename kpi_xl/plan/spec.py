@@ -13,11 +13,13 @@ from typing import Any
 import yaml
 
 from kpi_xl.catalog.records import kpis
+from kpi_xl.catalog.status_bands import DEFAULT_THRESHOLDS
 from kpi_xl.errors import KpiXlError
 from kpi_xl.resources import templates_dir
 from kpi_xl.vocabulary import CHANNELS, GRAINS, LANGUAGES, TEMPLATES
 
 BUNDLED = TEMPLATES
+DEFAULTS = (DEFAULT_THRESHOLDS.on_track, DEFAULT_THRESHOLDS.at_risk)
 _KEYS = {"name", "title", "grain", "currency", "growth", "thresholds", "overall", "channels"}
 
 
@@ -31,8 +33,8 @@ class PlanSpec:
     grain: str = "month"
     currency: str = "EUR"
     growth: float = 0.10
-    on_track: float = 1.0
-    at_risk: float = 0.9
+    on_track: float = DEFAULT_THRESHOLDS.on_track
+    at_risk: float = DEFAULT_THRESHOLDS.at_risk
     title: str = ""
     lang: str = "en"
     year: int | None = None
@@ -113,12 +115,16 @@ def parse_spec(raw: Any, source: str = "<plan spec>") -> PlanSpec:
         channels[channel] = _kpi_list(source, f"channels.{channel}", ids)
     thresholds = raw.get("thresholds") or {}
     if not isinstance(thresholds, dict):
-        raise _fail(source, "thresholds", "expected {on_track: 1.0, at_risk: 0.9}")
+        raise _fail(
+            source, "thresholds", f"expected {{on_track: {DEFAULTS[0]}, at_risk: {DEFAULTS[1]}}}"
+        )
     bad = sorted(set(thresholds) - {"on_track", "at_risk"})
     if bad:
         raise _fail(source, f"thresholds.{bad[0]}", "unknown threshold; use on_track, at_risk")
-    on_track = _number(source, "thresholds.on_track", thresholds.get("on_track", 1.0), 0, 10)
-    at_risk = _number(source, "thresholds.at_risk", thresholds.get("at_risk", 0.9), 0, 10)
+    on_track = _number(
+        source, "thresholds.on_track", thresholds.get("on_track", DEFAULTS[0]), 0, 10
+    )
+    at_risk = _number(source, "thresholds.at_risk", thresholds.get("at_risk", DEFAULTS[1]), 0, 10)
     if at_risk > on_track:
         raise _fail(source, "thresholds.at_risk", "must not be above thresholds.on_track")
     grain = raw.get("grain", "month")
