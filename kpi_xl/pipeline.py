@@ -187,5 +187,6 @@ def build_plan(
     frame = load(source)
     step("computing")
     model = plan_model(frame, spec, user_targets)
+    del frame  # the model holds the period-aggregated table; the rows are not needed now
     recorded = data_source if data_source is not None else source.describe()
     return write_plan(model, out, data_source=recorded, macro=macro, progress=step)

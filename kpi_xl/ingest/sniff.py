@@ -21,6 +21,7 @@ import warnings
 from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -173,6 +174,31 @@ class TextBlock:
         return columns, np.array(lines, dtype=np.int64)
 
 
+class LinesReader(io.RawIOBase):
+    """The lines as a UTF-8 byte stream, encoded as the parser reads them (a large export
+    is never held twice: no joined copy of its text)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._next = 0
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while len(self._pending) < len(view) and self._next < len(self._lines):
+            stop = min(self._next + 2048, len(self._lines))
+            chunk = "\n".join(self._lines[self._next : stop])
+            self._pending += (chunk + ("\n" if stop < len(self._lines) else "")).encode("utf-8")
+            self._next = stop
+        size = min(len(view), len(self._pending))
+        view[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
 def _fast_columns(
     data: list[str], sep: str, width: int, typed: list[int]
 ) -> list[pd.Series] | None:
@@ -182,7 +208,6 @@ def _fast_columns(
     float64 if all their values allow, else everything is read as text."""
     if not data or width == 0 or any(ln.count('"') % 2 or "\r" in ln[:-1] for ln in data):
         return None
-    payload = "\n".join(data).encode("utf-8")
     text = dict.fromkeys(range(width), "str")
     attempts = [{**text, **dict.fromkeys(typed, "float64")}] if typed else []
     for dtypes in [*attempts, text]:
@@ -190,7 +215,7 @@ def _fast_columns(
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
                 frame = pd.read_csv(
-                    io.BytesIO(payload),
+                    io.BufferedReader(LinesReader(data), 1 << 20),
                     sep=sep,
                     header=None,
                     names=range(width),

@@ -36,15 +36,21 @@ ZIP, GZIP, PARQUET, OLE = b"PK\x03\x04", b"\x1f\x8b", b"PAR1", b"\xd0\xcf\x11\xe
 
 def open_path(path: Path) -> list[Document]:
     """The documents of a file: one, or one per CSV member of a zip."""
+    # no local name keeps the bytes: documents() drops them once decoded (big files)
+    return documents(read_file(path), str(path), nested=False)
+
+
+def is_text(data: bytes) -> bool:
+    """True unless ``data`` starts like a zip, gzip, Parquet or OLE (legacy .xls) file."""
+    return not data.startswith((ZIP, b"PK\x05\x06", GZIP, PARQUET, OLE))
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of an input file, or a one-line error."""
     if not path.exists():
         raise KpiXlError("no such file", file=path)
     if not path.is_file():
         raise KpiXlError("not a file: expected an export file", file=path)
-    # no local name keeps the bytes: documents() drops them once decoded (big files)
-    return documents(_read_bytes(path), str(path), nested=False)
-
-
-def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:

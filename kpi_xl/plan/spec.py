@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from kpi_xl.catalog.records import kpis
+from kpi_xl.catalog.records import PACKAGE_LOADER, kpis
 from kpi_xl.catalog.status_bands import DEFAULT_THRESHOLDS
 from kpi_xl.errors import KpiXlError
 from kpi_xl.resources import templates_dir
@@ -152,7 +152,8 @@ def load_template(template: str | Path = "ecommerce") -> PlanSpec:
     name = str(template)
     if name in BUNDLED:
         res = templates_dir().joinpath(f"{name}.yaml")
-        return parse_spec(yaml.safe_load(res.read_text(encoding="utf-8")), f"{name}.yaml")
+        raw = yaml.load(res.read_text(encoding="utf-8"), Loader=PACKAGE_LOADER)
+        return parse_spec(raw, f"{name}.yaml")
     path = Path(template)
     if not path.is_file():
         raise KpiXlError(

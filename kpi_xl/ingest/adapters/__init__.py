@@ -31,8 +31,9 @@ from kpi_xl.ingest.adapters import (
     search_console,
 )
 from kpi_xl.ingest.adapters.base import Adapter, find_tables
+from kpi_xl.ingest.fast_csv import read_canonical_csv
 from kpi_xl.ingest.fields import Context, Loaded, header_names
-from kpi_xl.ingest.sources import open_path
+from kpi_xl.ingest.sources import documents, is_text, open_path, read_file
 from kpi_xl.ingest.table import HEAD_RECORDS, Document, FrameBlock, Table
 
 ADAPTERS: list[Adapter] = [
@@ -124,7 +125,12 @@ def read_source(source: str | Path | pd.DataFrame, channel_map: Mapping[str, str
             column=missing[0],
         )
     path = Path(source)
-    docs = open_path(path)
+    data = [read_file(path)]
+    if is_text(data[0]):
+        fast = read_canonical_csv(data[0], str(path), ctx)
+        if fast is not None:
+            return fast
+    docs = documents(data.pop(), str(path), nested=False)  # the list drops the bytes
     if len(docs) == 1 and docs[0].file == str(path):
         return read_document(docs[0], ctx)
     whole = Document(str(path), [b for d in docs for b in d.blocks])
