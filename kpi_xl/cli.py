@@ -240,10 +240,21 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _python_strings() -> None:
+    """pandas text in Python strings for this process: with pyarrow installed pandas would
+    hold text as Arrow strings, which raises a large build's peak memory by about a third
+    (bench/build_bench.py). Set by the command line only: the library leaves the caller's
+    pandas options alone."""
+    import pandas as pd
+
+    pd.set_option("mode.string_storage", "python")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handler: Handler = args.handler
     try:
+        _python_strings()
         return handler(args)
     except KpiXlError as exc:
         print(f"kpi-xl: error: {exc}", file=sys.stderr)

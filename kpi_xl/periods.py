@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_xl.errors import KpiXlError
+from kpi_xl.frames import TEXT
 from kpi_xl.vocabulary import GRAINS
 
 Grain = Literal["month", "week", "quarter"]
@@ -71,7 +72,7 @@ def period_key(dates: pd.Series | pd.DatetimeIndex, grain: str) -> pd.Series:
     codes, uniques = pd.factorize(days, use_na_sentinel=True)
     keys = [key_of(_EPOCH + dt.timedelta(days=int(d)), g) for d in uniques.astype(np.int64)]
     table = np.array([*keys, None], dtype=object)
-    return pd.Series(table[codes], index=series.index, dtype="str", name="period")
+    return pd.Series(table[codes], index=series.index, dtype=TEXT, name="period")
 
 
 @cache

@@ -4,7 +4,7 @@ python scripts/regenerate_catalog_golden.py
 
 Writes tests/golden/catalog.json: every KPI's id, category, channels, channel filter,
 unit, direction, expression and names in the five languages, and every base measure's
-aggregation and unit. It is the same snapshot tests/test_catalog.py compares with the
+aggregation and unit. It is the same snapshot tests/test_catalog_records.py compares with the
 live catalog (``catalog_snapshot`` there).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_catalog import GOLDEN, snapshot_text  # noqa: E402
+from catalog_support import GOLDEN, snapshot_text  # noqa: E402
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "kpi_xl.spreadsheet",
             "kpi_xl.extras",
             "kpi_xl.style",
+            "kpi_xl.frames",
         ),
     ),
     ("catalog", ("kpi_xl.catalog",)),

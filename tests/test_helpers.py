@@ -4,7 +4,7 @@ attainment (direction-aware, NaN where undefined, the cap for a zero actual), st
 (monotonic in attainment and thresholds), change (relative or difference), pace (flows
 scaled, stocks kept, a ratio of flows unchanged) and SMART targets (achievable, bounded,
 mirrored for lower-is-better); every vectorized form equals its elementwise results.
-Their Excel counterparts are judged in ``test_catalog.py`` by independent engines.
+Their Excel counterparts are judged in ``test_catalog_engines.py`` by independent engines.
 """
 
 from __future__ import annotations

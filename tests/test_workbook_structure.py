@@ -113,3 +113,29 @@ def _renamed(ov: OverviewLayout, key: str, other: str) -> OverviewLayout:
     """``ov`` with columns ``key`` and ``other`` exchanged."""
     columns = tuple(other if c == key else key if c == other else c for c in ov.columns)
     return dataclasses.replace(ov, columns=columns)
+
+
+#: The functions a plan's formulas may use (README: computes the same in Excel 2010+,
+#: Excel on the web and LibreOffice). XlsxWriter's dynamic-array and future-function
+#: rewriting is skipped for plan sheets (kpi_xl.workbook.xlsx.PlanSheet), so this list
+#: must never gain one of those.
+PLAN_FUNCTIONS = {
+    "SUMIFS", "COUNTIFS", "COUNTIF", "COUNT", "IF", "IFERROR", "OR", "AND",
+    "INDEX", "MATCH", "ABS", "ROWS", "NA", "ISNUMBER",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("template", "lang"), [("ecommerce", "en"), ("saas", "fa")])
+def test_plan_formulas_use_only_the_portable_vocabulary(
+    demo_plan: Callable[..., Path], template: str, lang: str
+) -> None:
+    from catalog_support import function_names
+    from engines import formula_cells
+
+    plan = demo_plan(template, lang)
+    used: set[str] = set()
+    for formula in formula_cells(plan).values():
+        used |= function_names(formula)
+        assert "_xlfn" not in formula.lower() and "_xlws" not in formula.lower(), formula
+    assert used <= PLAN_FUNCTIONS, used - PLAN_FUNCTIONS
+    assert {"SUMIFS", "INDEX", "MATCH"} <= used

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_xl.errors import KpiXlError
+from kpi_xl.frames import TEXT
 from kpi_xl.ingest import canonical
 from kpi_xl.ingest.adapters import concat, detect, read_source
 from kpi_xl.vocabulary import CHANNELS
@@ -157,7 +158,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, gzip: bool) -> None:
     if gzip:
         compression = {"method": "gzip", "compresslevel": 9, "mtime": 0}
     # a carriage return inside a text is quoted only when it is part of the line end
-    texts = [out[c].astype("str") for c in canonical.DIMENSIONS if c in out.columns]
+    texts = [out[c].astype(TEXT) for c in canonical.DIMENSIONS if c in out.columns]
     crlf = any(t.str.contains("\r", regex=False).any() for t in texts)
     out.to_csv(
         path,

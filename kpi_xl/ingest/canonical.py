@@ -22,6 +22,7 @@ import pandas as pd
 
 from kpi_xl.catalog.records import measures
 from kpi_xl.errors import KpiXlError
+from kpi_xl.frames import TEXT
 from kpi_xl.vocabulary import CHANNELS
 
 DIMENSIONS = ("channel", "source", "campaign", "segment")
@@ -87,7 +88,7 @@ def _text(values: pd.Series) -> pd.Series:
     """Plain strings (object dtype), ``""`` for missing; strings already are kept."""
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
         return values
-    return shared_strings(values.astype("str").where(values.notna(), ""))
+    return shared_strings(values.astype(TEXT).where(values.notna(), ""))
 
 
 def shared_strings(text: pd.Series) -> pd.Series:
@@ -121,7 +122,7 @@ def _dates(values: pd.Series, file: str, line_of: pd.Series | None) -> pd.Series
 
 
 def _channels(values: pd.Series, file: str, line_of: pd.Series | None) -> pd.Series:
-    text = values.astype("str").str.strip().str.lower().where(values.notna(), "")
+    text = values.astype(TEXT).str.strip().str.lower().where(values.notna(), "")
     bad = ~text.isin(CHANNELS)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
@@ -142,7 +143,7 @@ def _numbers(values: pd.Series, name: str, file: str, line_of: pd.Series | None)
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
         unread = numbers.isna() & values.notna()
         if unread.any():
-            unread[unread] = values[unread].astype("str").str.strip() != ""
+            unread[unread] = values[unread].astype(TEXT).str.strip() != ""
         bad = unread | np.isinf(numbers)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_xl.catalog.records import measures
+from kpi_xl.frames import TEXT
 from kpi_xl.ingest.adapters import canonical
 from kpi_xl.ingest.fields import Context, Loaded, norm
 from kpi_xl.ingest.table import Document, Table
@@ -61,7 +62,7 @@ def read_canonical_csv(data: bytes, file: str, ctx: Context) -> Loaded | None:
         return None
     if len(set(names)) != len(names):
         return None
-    dtypes = {i: ("float64" if n in catalog else "str") for i, n in enumerate(names)}
+    dtypes = {i: ("float64" if n in catalog else TEXT) for i, n in enumerate(names)}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_xl.errors import KpiXlError
+from kpi_xl.frames import TEXT
 from kpi_xl.ingest import canonical, numbers
 from kpi_xl.ingest.dates import DateFormat, parse_dates
 from kpi_xl.ingest.table import Table, cell_text
@@ -67,7 +68,7 @@ class Context:
         fallback = self.channel_map.get(source)
         if raw is None:
             return fallback or default
-        folded = raw.astype("str").str.strip().str.casefold()
+        folded = raw.astype(TEXT).str.strip().str.casefold()
         known = folded.map(builtin or {}).fillna(default) if fallback is None else fallback
         mapped = folded.map(dict(self.channel_map)) if self.channel_map else None
         if mapped is None:

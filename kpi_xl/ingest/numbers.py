@@ -26,6 +26,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from kpi_xl.frames import TEXT
+
 try:  # optional (the parquet extra): a faster exact string-to-double cast
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -61,7 +63,7 @@ def as_text(values: pd.Series) -> pd.Series:
     """``values`` as a ``str`` Series (missing values become ``""``)."""
     if isinstance(values.dtype, pd.StringDtype):
         return values.fillna("")
-    return values.astype("str").where(values.notna(), "")
+    return values.astype(TEXT).where(values.notna(), "")
 
 
 def clean(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:

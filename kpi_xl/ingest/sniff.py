@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_xl.errors import KpiXlError
+from kpi_xl.frames import TEXT
 from kpi_xl.ingest.table import Record, Table
 
 SEPARATORS = (",", ";", "\t", "|")
@@ -168,9 +169,9 @@ class TextBlock:
             rows.append(cells)
             lines.append(record.line)
         if rows:
-            columns = [pd.Series(col, dtype="str") for col in zip(*rows, strict=True)]
+            columns = [pd.Series(col, dtype=TEXT) for col in zip(*rows, strict=True)]
         else:
-            columns = [pd.Series([], dtype="str") for _ in range(width)]
+            columns = [pd.Series([], dtype=TEXT) for _ in range(width)]
         return columns, np.array(lines, dtype=np.int64)
 
 
@@ -208,7 +209,7 @@ def _fast_columns(
     float64 if all their values allow, else everything is read as text."""
     if not data or width == 0 or any(ln.count('"') % 2 or "\r" in ln[:-1] for ln in data):
         return None
-    text = dict.fromkeys(range(width), "str")
+    text: dict[int, Any] = dict.fromkeys(range(width), TEXT)
     attempts = [{**text, **dict.fromkeys(typed, "float64")}] if typed else []
     for dtypes in [*attempts, text]:
         try:

@@ -1,0 +1,164 @@
+"""The KPI catalog's records: coverage of the KPIs the spec names, directions, ids and
+names in every language, the measures expressions read, and the golden snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from catalog_support import GOLDEN, catalog_snapshot, snapshot_text
+
+from kpi_xl import catalog
+from kpi_xl.catalog import LANGUAGES
+
+# -- coverage --------------------------------------------------------------------------------
+
+#: SPEC section 2 "Catalog coverage": each KPI the spec names, and the catalog id(s) of it.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "sales growth": ("sales_growth",),
+    "leads": ("leads",),
+    "CLV/LTV": ("clv",),
+    "CAC": ("cac",),
+    "sales team response time": ("sales_response_time",),
+    "traffic-to-lead ratio": ("traffic_to_lead_ratio",),
+    "sessions": ("sessions",),
+    "users": ("users",),
+    "pageviews": ("pageviews",),
+    "pages per session": ("pages_per_session",),
+    "average session duration": ("average_session_duration",),
+    "bounce rate": ("bounce_rate",),
+    "social reach": ("social_reach",),
+    "social engagement rate": ("social_engagement_rate",),
+    "email open rate": ("email_open_rate",),
+    "email click rate": ("email_click_rate",),
+    "inbound links / referring domains": ("backlinks", "referring_domains"),
+    "landing page conversion rate": ("landing_page_conversion_rate",),
+    "blog post visits": ("blog_post_visits",),
+    "conversions": ("conversions",),
+    "conversion rate": ("conversion_rate",),
+    "cost per conversion (CPA)": ("cost_per_conversion",),
+    "cost per lead": ("cost_per_lead",),
+    "new customers": ("new_customers",),
+    "social shares": ("social_shares",),
+    "social mentions": ("social_mentions",),
+    "CTR": ("ctr",),
+    "organic traffic": ("organic_traffic",),
+    "average order value": ("average_order_value",),
+    "retention rate": ("retention_rate",),
+    "ROI": ("roi",),
+    "keyword position": ("keyword_position",),
+    "customer satisfaction": ("customer_satisfaction",),
+    "ROAS": ("roas",),
+    "CPC": ("cost_per_click",),
+    "CPM": ("cpm",),
+    "frequency": ("frequency",),
+    "click-to-open rate": ("click_to_open_rate",),
+    "unsubscribe rate": ("unsubscribe_rate",),
+    "email bounce rate": ("email_bounce_rate",),
+    "list growth rate": ("list_growth_rate",),
+    "engagement rate (GA4 sense)": ("engagement_rate",),
+    "lead-to-customer rate": ("lead_to_customer_rate",),
+    "churn": ("churn_rate",),
+}
+
+#: KPIs where less is better (a spend, a cost per result, a loss or a delay).
+LOWER_IS_BETTER = {
+    "cac",
+    "cost_per_conversion",
+    "cost_per_lead",
+    "cost_per_click",
+    "cpm",
+    "sales_response_time",
+    "bounce_rate",
+    "churn_rate",
+    "keyword_position",
+    "frequency",
+    "unsubscribe_rate",
+    "email_bounce_rate",
+}
+
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+def test_catalog_has_at_least_forty_kpis() -> None:
+    assert len(catalog.kpis()) >= 40
+
+
+@pytest.mark.parametrize("spec_name", list(REQUIRED))
+def test_every_kpi_the_spec_names_is_present(spec_name: str) -> None:
+    for kpi_id in REQUIRED[spec_name]:
+        assert kpi_id in catalog.kpis(), f"SPEC names {spec_name!r}; catalog lacks {kpi_id!r}"
+
+
+def test_directions_of_costs_losses_and_delays() -> None:
+    for kpi in catalog.kpis().values():
+        if kpi.id in LOWER_IS_BETTER:
+            assert kpi.direction == "lower_is_better", kpi.id
+    assert catalog.get("conversion_rate").higher_is_better
+    assert catalog.get("roi").higher_is_better
+
+
+def test_ids_are_snake_case_and_names_complete_in_every_language() -> None:
+    for kpi in catalog.kpis().values():
+        assert SNAKE_CASE.match(kpi.id), kpi.id
+        names = [kpi.names[lang] for lang in LANGUAGES]
+        assert all(n.strip() == n and n for n in names), (kpi.id, names)
+        assert len(set(names)) == len(LANGUAGES), f"{kpi.id}: a language copies another {names}"
+    for measure in catalog.measures().values():
+        assert SNAKE_CASE.match(measure.id), measure.id
+        assert all(measure.names[lang].strip() for lang in LANGUAGES), measure.id
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_names_are_unique_within_a_language(lang: str) -> None:
+    names = [kpi.name(lang) for kpi in catalog.kpis().values()]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    assert not duplicated
+
+
+def test_names_are_in_their_script() -> None:
+    """Persian and Hebrew names are written in their own alphabets (not left in English)."""
+    for kpi in catalog.kpis().values():
+        assert re.search("[\u0600-\u06ff]", kpi.name("fa")), kpi.id
+        assert re.search("[\u0590-\u05ff]", kpi.name("he")), kpi.id
+
+
+def test_every_expression_reads_only_base_measures() -> None:
+    known = catalog.measures()
+    for kpi in catalog.kpis().values():
+        assert kpi.expression.all_measures, kpi.id
+        assert set(kpi.expression.all_measures) <= set(known), kpi.id
+        assert kpi.is_ratio == ("/" in kpi.expression.text)
+
+
+def test_get_names_close_matches_for_an_unknown_id() -> None:
+    assert catalog.get("cpm").id == "cpm"
+    with pytest.raises(KeyError, match="did you mean conversion_rate"):
+        catalog.get("conversion_rte")
+
+
+# -- golden snapshot -------------------------------------------------------------------------
+
+
+def _by_id(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {item["id"]: item for item in items}
+
+
+def test_catalog_matches_the_golden_snapshot() -> None:
+    """Regenerate deliberately with ``python scripts/regenerate_catalog_golden.py``."""
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    live = catalog_snapshot()
+    for part in ("kpis", "measures"):
+        old, new = _by_id(golden[part]), _by_id(live[part])
+        assert list(new) == list(old), f"{part}: ids or order changed"
+        changed = {k: (old[k], new[k]) for k in new if old[k] != new[k]}
+        assert not changed, f"{part} changed (old, new): {changed}"
+    assert golden == live
+
+
+def test_golden_snapshot_is_the_regeneration_output() -> None:
+    """The file is byte-for-byte what the regeneration script writes."""
+    assert GOLDEN.read_text(encoding="utf-8") == snapshot_text()
