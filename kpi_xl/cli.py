@@ -258,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except KpiXlError as exc:
         print(f"kpi-xl: error: {exc}", file=sys.stderr)
+        if exc.detail:
+            print(f"  {exc.detail}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("kpi-xl: interrupted", file=sys.stderr)

@@ -9,7 +9,8 @@ class KpiXlError(Exception):
     """A problem with the user's input (a file, a template, an option).
 
     ``str(error)`` is one line: ``file: line N, column 'C': message``. The CLI prints it
-    and exits with code 2; internal bugs raise other exception types.
+    and exits with code 2; internal bugs raise other exception types. ``detail`` is an
+    optional second line (e.g. the list of supported platforms), printed under it.
     """
 
     exit_code = 2
@@ -21,8 +22,10 @@ class KpiXlError(Exception):
         file: str | Path | None = None,
         line: int | None = None,
         column: str | None = None,
+        detail: str | None = None,
     ) -> None:
         self.message = " ".join(str(message).split())
+        self.detail = " ".join(detail.split()) if detail else None
         self.file = str(file) if file is not None else None
         self.line = line
         self.column = column

@@ -21,6 +21,7 @@ from kpi_xl.errors import KpiXlError
 from kpi_xl.fileio import atomic_path
 from kpi_xl.ingest import load_channel_data
 from kpi_xl.ingest.aggregate import aggregate
+from kpi_xl.ingest.canonical import with_ranges
 from kpi_xl.plan.layout import plan_layout
 from kpi_xl.plan.model import PlanModel, compute
 from kpi_xl.plan.spec import PlanSpec, load_template
@@ -106,9 +107,10 @@ def plan_model(
     notes: dict[tuple[str, str], str] | None = None,
 ) -> PlanModel:
     """Aggregate canonical data to the plan's periods and compute every value of the plan."""
+    frame = with_ranges(frame)
     aggregated = aggregate(frame, spec.grain, by=("channel", "campaign"))
-    start = pd.Timestamp(frame["date"].min()) if len(frame) else None
-    end = pd.Timestamp(frame["date"].max()) if len(frame) else None
+    start = pd.Timestamp(frame["date_from"].min()) if len(frame) else None
+    end = pd.Timestamp(frame["date_to"].max()) if len(frame) else None
     return compute(spec, aggregated, targets=targets, notes=notes, data_start=start, data_end=end)
 
 

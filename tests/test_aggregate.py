@@ -21,7 +21,9 @@ def table(rows: list[tuple[str, str, str, dict[str, float]]]) -> pd.DataFrame:
         for d, ch, c, m in rows
     ]
     frame = pd.DataFrame(records)
-    frame["date"] = pd.to_datetime(frame["date"])
+    days = pd.to_datetime(frame.pop("date"))
+    frame.insert(0, "date_to", days)
+    frame.insert(0, "date_from", days)
     return frame
 
 

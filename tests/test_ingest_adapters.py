@@ -48,7 +48,7 @@ def test_ga4_reads_the_dated_channel_table_and_drops_totals() -> None:
         "Unassigned",
     ]
     assert frame["campaign"].tolist() == [""] * 6
-    assert frame["date"].tolist() == [day(d) for d in ["2025-03-01", "2025-03-02"] * 3]
+    assert frame["date_from"].tolist() == [day(d) for d in ["2025-03-01", "2025-03-02"] * 3]
     assert total(frame, "sessions") == 100 + 200 + 60 + 40 + 10 + 4
     assert total(frame, "users") == 80 + 150 + 50 + 35 + 9 + 4
     assert total(frame, "new_users") == 40 + 70 + 20 + 10 + 9 + 4
@@ -61,7 +61,7 @@ def test_ga4_reads_the_dated_channel_table_and_drops_totals() -> None:
     )
     # bounce rate x sessions, rounded to whole sessions
     assert frame["bounces"].tolist() == [40, 60, 30, 20, 5, 4]
-    assert total(frame, "conversions") == 2 + 4 + 1
+    assert total(frame, "key_events") == 2 + 4 + 1  # GA4's key events, not conversions
     assert total(frame, "orders") == 2 + 4 + 1
     assert total(frame, "revenue") == 200 + 400 + 80
 
@@ -82,7 +82,7 @@ def test_ga4_nth_day_counts_from_the_start_date(tmp_path: Path) -> None:
         "# Start date: 20250330\n# End date: 20250401\nNth day,Sessions\n0000,5\n0001,6\n0002,7\n"
     )
     frame = load_channel_data(path)
-    assert frame["date"].tolist() == [day("2025-03-30"), day("2025-03-31"), day("2025-04-01")]
+    assert frame["date_from"].tolist() == [day("2025-03-30"), day("2025-03-31"), day("2025-04-01")]
     assert frame["sessions"].tolist() == [5, 6, 7]
     assert set(frame["channel"]) == {"other"}  # no channel group column
 
@@ -104,7 +104,7 @@ def test_google_ads_english_report() -> None:
     assert frame["cost"].tolist() == [555.30, 24.00, 506.00, 5.00, 0.00]
     assert total(frame, "conversions") == 12 + 1 + 10.5
     assert frame["conversion_value"].tolist() == [1234.50, 40.00, 1050.25, 0.0, 0.0]
-    assert frame["date"].tolist() == [
+    assert frame["date_from"].tolist() == [
         day(d) for d in ["2025-01-01"] * 2 + ["2025-01-02"] * 2 + ["2025-01-03"]
     ]
 
@@ -124,7 +124,7 @@ def test_google_ads_german_semicolons_and_decimal_commas() -> None:
     assert len(frame) == 3  # "Gesamt: Konto" dropped
     assert frame["campaign"].tolist() == ["Marke", "Video – Frühling", "Marke"]
     assert frame["channel"].tolist() == ["paid_search", "display", "paid_search"]
-    assert frame["date"].tolist() == [day("2025-02-01"), day("2025-02-01"), day("2025-02-02")]
+    assert frame["date_from"].tolist() == [day("2025-02-01"), day("2025-02-01"), day("2025-02-02")]
     assert frame["clicks"].tolist() == [1234, 15, 987]  # "1.234": thousands
     assert frame["impressions"].tolist() == [12345, 3000, 10001]
     assert frame["cost"].tolist() == [1234.56, 45.10, 876.54]  # "1.234,56"
@@ -134,7 +134,7 @@ def test_google_ads_german_semicolons_and_decimal_commas() -> None:
 
 def test_google_ads_french_windows_1252_with_nbsp_thousands() -> None:
     frame = load_channel_data(EXPORTS / "google_ads_fr_cp1252.csv")
-    assert frame["date"].tolist() == [day("2025-02-01"), day("2025-02-13")]  # D/M/YYYY
+    assert frame["date_from"].tolist() == [day("2025-02-01"), day("2025-02-13")]  # D/M/YYYY
     assert frame["clicks"].tolist() == [1234, 10]
     assert frame["impressions"].tolist() == [12345, 100]
     assert frame["cost"].tolist() == [1234.56, 12.30]
@@ -156,7 +156,7 @@ def test_google_ads_xlsx_download(tmp_path: Path) -> None:
     book.save(path)
     frame = load_channel_data(path)
     assert frame["campaign"].tolist() == ["@SUM(A1)", "=1+1"]
-    assert frame["date"].tolist() == [day("2025-01-01"), day("2025-01-02")]
+    assert frame["date_from"].tolist() == [day("2025-01-01"), day("2025-01-02")]
     assert frame["clicks"].tolist() == [10, 20]
     assert frame["cost"].tolist() == [12.5, 25.25]
     assert set(frame["source"]) == {"google_ads"}
@@ -179,7 +179,7 @@ def test_meta_ads_drops_the_summary_row_and_keeps_reach_per_row() -> None:
 
 def test_search_console_dates_csv() -> None:
     frame = load_channel_data(GSC / "Dates.csv")
-    assert frame["date"].tolist() == [day("2025-03-03"), day("2025-03-02"), day("2025-03-01")]
+    assert frame["date_from"].tolist() == [day("2025-03-03"), day("2025-03-02"), day("2025-03-01")]
     assert frame["clicks"].tolist() == [12, 10, 8]
     assert frame["impressions"].tolist() == [1200, 800, 400]
     assert frame["position_x_impressions"].tolist() == [8.5 * 1200, 10.25 * 800, 12 * 400]
@@ -212,7 +212,7 @@ def test_search_console_zip_with_chart_csv(tmp_path: Path) -> None:
 
 def test_mailchimp_campaign_report() -> None:
     frame = load_channel_data(EXPORTS / "mailchimp_campaigns.csv")
-    assert frame["date"].tolist() == [day("2025-03-31"), day("2025-03-05")]
+    assert frame["date_from"].tolist() == [day("2025-03-31"), day("2025-03-05")]
     assert frame["campaign"].tolist() == ["March newsletter", "Welcome series #1"]
     assert frame["segment"].tolist() == ["Nordic Goods customers"] * 2
     assert frame["emails_sent"].tolist() == [1000, 250]
@@ -221,21 +221,27 @@ def test_mailchimp_campaign_report() -> None:
     assert frame["unique_clicks"].tolist() == [98, 40]
     assert frame["unsubscribes"].tolist() == [3, 1]
     assert frame["email_bounces"].tolist() == [12 + 8, 3 + 2]  # soft + hard
-    assert frame["orders"].tolist() == [5, 2]
-    assert frame["revenue"].tolist() == [280.00, 110.50]
+    # what Mailchimp attributes to the e-mails: its conversions and conversion value,
+    # never the shop's revenue
+    assert frame["conversions"].tolist() == [5, 2]
+    assert frame["conversion_value"].tolist() == [280.00, 110.50]
+    assert "revenue" not in frame and "orders" not in frame
     assert set(frame["channel"]) == {"email"}
 
 
 def test_linkedin_campaign_manager_export() -> None:
     frame = load_channel_data(EXPORTS / "linkedin_campaigns.csv")
     assert len(frame) == 3  # "Total" row dropped
-    assert frame["date"].tolist() == [day("2025-03-01"), day("2025-03-02"), day("2025-03-02")]
+    assert frame["date_from"].tolist() == [day("2025-03-01"), day("2025-03-02"), day("2025-03-02")]
     assert frame["campaign"].tolist() == ["CFO webinar", "CFO webinar", "Retargeting"]
     assert frame["cost"].tolist() == [1234.50, 1000.00, 65.25]
     assert frame["impressions"].tolist() == [12000, 10000, 2500]
-    assert frame["clicks"].tolist() == [85, 70, 20]
+    # "Clicks to Landing Page" are clicks to the site; "Clicks" every click
+    assert frame["clicks"].tolist() == [60, 50, 15]
+    assert frame["clicks_all"].tolist() == [85, 70, 20]
     assert frame["conversions"].tolist() == [4, 3, 1]
-    assert frame["leads"].tolist() == [6, 5, 0]
+    assert frame["platform_leads"].tolist() == [6, 5, 0]  # the platform's own leads
+    assert set(frame["currency"]) == {"EUR"}
     assert frame["engagements"].tolist() == [40 + 5 + 3, 30 + 4 + 2, 5 + 0 + 1]
     assert frame["shares"].tolist() == [3, 2, 1]
     assert set(frame["channel"]) == {"paid_social"}
@@ -245,8 +251,10 @@ def test_several_sources_are_concatenated_in_order() -> None:
     frame = load_channel_data(EXPORTS / "meta_ads_daily.csv", EXPORTS / "mailchimp_campaigns.csv")
     assert frame["source"].tolist() == ["meta_ads"] * 3 + ["mailchimp"] * 2
     assert frame["reach"].isna().tolist() == [False] * 3 + [True] * 2
-    assert list(frame.columns[:5]) == ["date", "channel", "source", "campaign", "segment"]
-    assert (frame.dtypes.iloc[5:] == "float64").all()
+    assert list(frame.columns[:7]) == [
+        "date_from", "date_to", "channel", "source", "campaign", "segment", "currency"
+    ]  # fmt: skip
+    assert (frame.dtypes.iloc[7:] == "float64").all()
 
 
 def test_the_same_file_twice_is_not_counted_twice() -> None:

@@ -95,9 +95,9 @@ def test_dataframe_path_keeps_the_sample() -> None:
     sample = load_sample()
     frame = load_channel_data(sample)
     assert len(frame) == len(sample)
-    assert frame["date"].dtype == "datetime64[ns]"
+    assert frame["date_from"].dtype == "datetime64[ns]"
     assert set(frame["source"]) == {"sample"}
-    for column in frame.columns[5:]:
+    for column in frame.columns[7:]:
         assert frame[column].dtype == "float64"
         np.testing.assert_array_equal(frame[column].to_numpy(), sample[column].to_numpy())
 
@@ -131,8 +131,10 @@ def test_write_canonical_refuses_other_formats(tmp_path: Path) -> None:
 def test_csv_writes_whole_numbers_without_decimals(tmp_path: Path) -> None:
     path = write_canonical(hostile_frame(), tmp_path / "data.csv")
     lines = path.read_text().splitlines()
-    assert lines[0] == "date,channel,source,campaign,segment,clicks,cost,reach"
-    assert lines[1] == '2025-01-01,seo,sample,"=HYPERLINK(""x"")",,1,0.30000000000000004,'
+    assert lines[0] == "date_from,date_to,channel,source,campaign,segment,currency,clicks,cost,reach"
+    assert lines[1] == (
+        '2025-01-01,2025-01-01,seo,sample,"=HYPERLINK(""x"")",,,1,0.30000000000000004,'
+    )
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx", ""])
@@ -167,7 +169,7 @@ def test_dataframe_with_time_zones_categories_and_nullable_numbers() -> None:
             }
         )
     )
-    assert frame["date"].tolist() == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-02")]
+    assert frame["date_from"].tolist() == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-02")]
     assert frame["campaign"].tolist() == ["2025", ""]
     assert frame["cost"].tolist()[0] == 1.0
     assert np.isnan(frame["cost"].tolist()[1])

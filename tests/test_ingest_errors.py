@@ -3,6 +3,7 @@ expected; nothing returned half-read."""
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 from kpi_xl.errors import KpiXlError
-from kpi_xl.ingest import load_channel_data, sources
+from kpi_xl.ingest import load_channel_data, load_report, sources
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 ADS_HEADER = "Day,Campaign,Clicks,Impr.,Cost\n"
@@ -65,39 +66,49 @@ def test_conflicting_duplicate_rows(tmp_path: Path) -> None:
     path = write(tmp_path, text)
     err = error_of(path)
     assert (err.file, err.line, err.column) == (str(path), 4, "Clicks")
-    assert err.message.startswith("rows at line 2 and line 4 have the same date, channel")
+    assert err.message.startswith("rows at line 2 and line 4 have the same dates, channel")
 
 
-def test_exact_repeats_are_kept_once(tmp_path: Path) -> None:
+def test_exact_repeats_within_one_export_are_each_counted(tmp_path: Path) -> None:
+    """Two rows alike in every cell are two things the export cannot tell apart (two ads
+    with the same name): both count, and the report says so."""
     path = write(tmp_path, ADS_HEADER + "2025-01-01,A,10,100,5\n2025-01-01,A,10,100,5\n")
-    assert len(load_channel_data(path)) == 1
+    ingested = load_report(path)
+    assert ingested.frame["clicks"].tolist() == [20]
+    assert ingested.frame["cost"].tolist() == [10]
+    assert ingested.reports[0].duplicates == 1
 
 
-def test_conflict_between_two_files(tmp_path: Path) -> None:
+def test_the_newer_of_two_overlapping_exports_wins(tmp_path: Path) -> None:
     first = write(tmp_path, ADS_HEADER + "2025-01-01,A,10,100,5\n", "jan.csv")
     second = write(tmp_path, ADS_HEADER + "2025-01-02,A,1,1,1\n2025-01-01,A,10,100,6\n", "b.csv")
-    with pytest.raises(KpiXlError) as info:
-        load_channel_data(first, second)
-    err = info.value
-    assert (err.file, err.line, err.column) == (str(second), 3, "cost")
-    assert f"rows at {first} line 2 and {second} line 3" in err.message
+    os.utime(first, (1_700_000_000, 1_700_000_000))
+    os.utime(second, (1_700_000_100, 1_700_000_100))
+    ingested = load_report(first, second)
+    assert ingested.frame["cost"].tolist() == [1, 6]  # the revised 1 January from b.csv
+    (replaced,) = ingested.replacements
+    assert str(replaced) == f"{second} replaced 1 row(s) of {first} (2025-01-01..2025-01-01)"
 
 
-def test_missing_required_column(tmp_path: Path) -> None:
+def test_google_ads_report_without_day_or_range(tmp_path: Path) -> None:
     path = write(tmp_path, "Campaign,Clicks,Impr.,Cost\nA,10,100,5.00\n")
     err = error_of(path)
     assert (err.line, err.column) == (1, "Day")
-    assert err.message.startswith("missing column 'Day': expected a column named 'Day', 'tag'")
+    assert err.message == (
+        "this Google Ads report has no dates: expected a 'Day' column or the date range on "
+        "the line under the report's title (download it for a date range, or segmented by day)"
+    )
 
 
 def test_unknown_layout_lists_the_known_ones(tmp_path: Path) -> None:
     path = write(tmp_path, "hello,world\n1,2\n")
     err = error_of(path)
     assert (err.file, err.line) == (str(path), 1)
-    assert err.message.startswith("unknown layout, no known header (the first one found: hello")
-    for layout in ("GA4 report CSV", "Google Ads report", "Meta Ads Manager", "Search Console",
-                   "Mailchimp", "LinkedIn", "canonical table"):  # fmt: skip
-        assert layout in err.message
+    assert err.message == "unknown layout, no known header (the first one found: hello, world)"
+    assert err.detail is not None and err.detail.startswith("kpi_xl reads: ")
+    for title in ("GA4", "Google Ads", "Meta Ads", "Search Console", "Mailchimp", "LinkedIn Ads",
+                  "canonical table"):  # fmt: skip
+        assert title in err.detail
 
 
 def test_unknown_channel_in_canonical(tmp_path: Path) -> None:
@@ -135,13 +146,15 @@ def test_mixed_currencies(tmp_path: Path) -> None:
     assert "currency 'USD' differs from 'EUR'" in err.message
 
 
-def test_meta_row_spanning_days(tmp_path: Path) -> None:
+def test_meta_row_spanning_plan_periods(tmp_path: Path) -> None:
     header = "Reporting starts,Reporting ends,Campaign name,Amount spent (EUR)\n"
-    text = header + "2025-03-01,2025-03-31,A,1\n"
-    err = error_of(write(tmp_path, text))
-    assert (err.line, err.column) == (2, "Reporting ends")
-    assert err.message.startswith(
-        "the row covers 2025-03-01 to 2025-03-31: expected one row per day"
+    path = write(tmp_path, header + "2025-02-01,2025-08-04,A,1\n")
+    assert len(load_channel_data(path)) == 1  # a period row, fine for a yearly view
+    err = error_of(path, grain="month")
+    assert (err.file, err.line) == (str(path), 2)
+    assert err.message == (
+        "this Meta Ads export covers 2025-02-01..2025-08-04, 7 months of a monthly plan, in "
+        "one row: export it broken down by month or by day"
     )
 
 
@@ -157,13 +170,13 @@ def test_percent_outside_rate_columns(tmp_path: Path) -> None:
     assert "'4.95%' is not a number" in err.message
 
 
-def test_ga4_without_a_date_dimension(tmp_path: Path) -> None:
+def test_ga4_without_a_date_dimension_or_range(tmp_path: Path) -> None:
     path = write(
         tmp_path, "# Start date: 20250301\nSession default channel group,Sessions\nDirect,5\n"
     )
     err = error_of(path)
     assert (err.line, err.column) == (2, "Date")
-    assert "the GA4 report has no date dimension" in err.message
+    assert err.message.startswith("this GA4 report has no dates: expected a 'Date' column")
 
 
 def test_search_console_without_dates_table(tmp_path: Path) -> None:
@@ -172,7 +185,7 @@ def test_search_console_without_dates_table(tmp_path: Path) -> None:
         archive.write(EXPORTS / "search_console" / "Queries.csv", "Queries.csv")
     err = error_of(path)
     assert err.file == f"{path}:Queries.csv"
-    assert "has no Date column: expected the Dates table" in err.message
+    assert "has no Date column: expected the daily table (Chart.csv or Dates.csv" in err.message
 
 
 def test_zip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,7 +37,9 @@ def only_kpixl_errors(folder: Path, data: bytes, name: str = "input.csv") -> Non
         assert str(exc)
         assert "\n" not in str(exc)
     else:
-        assert list(frame.columns[:5]) == ["date", "channel", "source", "campaign", "segment"]
+        assert list(frame.columns[:7]) == [
+            "date_from", "date_to", "channel", "source", "campaign", "segment", "currency"
+        ]  # fmt: skip
 
 
 @SETTINGS

@@ -84,8 +84,8 @@ def refresh_open_workbook(book: WorkbookOps, now: dt.datetime | None = None) -> 
         aggregated = aggregate(frame, grain, by=("channel", "campaign"))
         table = meta.layout.data.table
         book.replace_table_rows(table, table_rows(aggregated, book.table_columns(table)))
-        start = pd.Timestamp(frame["date"].min()) if len(frame) else None
-        end = pd.Timestamp(frame["date"].max()) if len(frame) else None
+        start = pd.Timestamp(frame["date_from"].min()) if len(frame) else None
+        end = pd.Timestamp(frame["date_to"].max()) if len(frame) else None
         stamps = period_stamps(spec, end)
         data_range = ""
         if start is not None and end is not None:

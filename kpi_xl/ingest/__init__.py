@@ -1,15 +1,17 @@
 """Channel data in: marketing exports -> one canonical long table.
 
 :func:`load_channel_data` reads paths (CSV, TSV, XLSX, Parquet, a zip of CSVs) and
-DataFrames; each file's layout is detected from its content by the adapters in
-:mod:`kpi_xl.ingest.adapters` and normalized to the canonical schema of
-:mod:`kpi_xl.ingest.canonical`. Bad input raises :class:`kpi_xl.errors.KpiXlError` naming
-the file, line and column; nothing is returned half-read.
+DataFrames; each file's platform is recognized from its content (the platforms are
+declared in :mod:`kpi_xl.ingest.platforms`, read by :mod:`kpi_xl.ingest.reader`) and its
+rows normalized to the canonical schema of :mod:`kpi_xl.ingest.canonical`. Bad input
+raises :class:`kpi_xl.errors.KpiXlError` naming the file, line and column; nothing is
+returned half-read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,84 +21,148 @@ import pandas as pd
 from kpi_xl.errors import KpiXlError
 from kpi_xl.frames import TEXT
 from kpi_xl.ingest import canonical
-from kpi_xl.ingest.adapters import concat, detect, read_source
+from kpi_xl.ingest.aggregate import check_spans, span_message
+from kpi_xl.ingest.dispatch import concat, detect, read_source
+from kpi_xl.ingest.fields import Loaded, Report
+from kpi_xl.ingest.platforms import platforms
+from kpi_xl.ingest.revisions import Replacement, resolve
 from kpi_xl.vocabulary import CHANNELS
 
 Source = str | Path | pd.DataFrame
 
 __all__ = [
+    "Ingested",
     "describe",
     "detect_format",
     "load_channel_data",
+    "load_report",
     "load_with_formats",
     "write_canonical",
 ]
 
 
+@dataclass
+class Ingested:
+    """What :func:`load_report` read: the canonical table, a report per export, and the rows
+    newer exports replaced in older ones."""
+
+    frame: pd.DataFrame
+    reports: list[Report] = field(default_factory=list)
+    replacements: list[Replacement] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)  # per source given: the platform(s)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{r.file}: {w}" for r in self.reports for w in r.warnings]
+
+
 def load_channel_data(
-    *sources: Source, channel_map: Mapping[str, str] | None = None
+    *sources: Source, channel_map: Mapping[str, str] | None = None, grain: str | None = None
 ) -> pd.DataFrame:
     """Read marketing exports (or canonical DataFrames) into the canonical long table.
 
-    Columns: ``date`` (datetime64, day), ``channel`` (see :data:`kpi_xl.catalog.CHANNELS`),
-    ``source`` (the adapter that read the row), ``campaign``, ``segment`` (strings, may
-    be empty), then the base measures present, named as in the catalog, ``float64``.
-    Rows of several sources are concatenated in the order given; a row repeated exactly
-    in several sources is kept once, and the same key with different values in two
-    sources is an error.
+    Columns: ``date_from``, ``date_to`` (datetime64, the days each row covers: equal for a
+    daily row, a report's range for a report without a date dimension), ``channel`` (see
+    :data:`kpi_xl.vocabulary.CHANNELS`; ``all`` for a total not split by channel), ``source``
+    (the platform that wrote the row), ``campaign``, ``segment``, ``currency`` (strings, may be
+    empty), then the base measures present, named as in the catalog, ``float64``. When two
+    exports of the same platform overlap the newer one wins (see
+    :mod:`kpi_xl.ingest.revisions`).
 
     ``channel_map`` maps channel names as found in the data (a GA4 channel group, a
-    Google Ads campaign type, a ``channel`` value; case-insensitive) or an adapter's name
+    Google Ads campaign type, a ``channel`` value; case-insensitive) or a platform's name
     (``"google_ads"``, ``"linkedin"``...: every row it reads) to the channel vocabulary;
-    it takes precedence over the built-in mapping. See docs/ingest.md.
+    it takes precedence over the built-in mapping. With ``grain`` (``month``, ``week``,
+    ``quarter``) a row whose range spans several periods is refused, naming its file and
+    line. See docs/ingest.md.
     """
-    return load_with_formats(*sources, channel_map=channel_map)[0]
+    return load_report(*sources, channel_map=channel_map, grain=grain).frame
 
 
 def load_with_formats(
     *sources: Source, channel_map: Mapping[str, str] | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
-    """:func:`load_channel_data`, plus each source's detected layout (its adapter's name,
-    e.g. ``"google_ads"``; a zip of several exports: the names joined with ``", "``),
-    found while reading, so nothing is read twice."""
+    """:func:`load_channel_data`, plus each source's detected platform (e.g.
+    ``"google_ads"``; a zip of several exports: the names joined with ``", "``)."""
+    ingested = load_report(*sources, channel_map=channel_map)
+    return ingested.frame, ingested.formats
+
+
+def load_report(
+    *sources: Source, channel_map: Mapping[str, str] | None = None, grain: str | None = None
+) -> Ingested:
+    """:func:`load_channel_data` with what was read from each export (platform, range,
+    granularity, warnings, notes) and what newer exports replaced."""
     if not sources:
         raise KpiXlError("no data given: pass at least one export file or a DataFrame")
     mapping = _channel_map(channel_map)
-    parts = [read_source(src, mapping) for src in sources]
+    parts = [read_source(src, mapping, n) for n, src in enumerate(_distinct(sources), start=1)]
     loaded = concat(parts)
-    combined = loaded.frame
-    if len(parts) > 1:
-        repeats = canonical.check_conflicts(
-            combined, str(loaded.files[0]), pd.Series(loaded.lines), files=loaded.files
-        )
-        if repeats.any():
-            combined = combined[~repeats]
-    dims = ["date", *canonical.DIMENSIONS]
-    combined = combined[dims + canonical.measure_columns(combined)]
+    keep, replacements = resolve(loaded)
+    if grain is not None:
+        _check_spans(loaded, keep, grain)
+    combined = loaded.frame[keep] if not keep.all() else loaded.frame
+    for replacement in replacements:
+        for report in loaded.reports:
+            if report.file == replacement.newer:
+                report.replaced += replacement.rows
+    columns = [*canonical.COLUMNS, *canonical.measure_columns(combined)]
+    combined = combined.reindex(columns=columns)
     for col in canonical.measure_columns(combined):
         if combined[col].dtype != "float64":
             combined[col] = combined[col].astype("float64")
+    for col in (*canonical.TEXT_COLUMNS, "channel"):
+        combined[col] = combined[col].fillna("")
     formats = [", ".join(part.formats) for part in parts]
-    return combined.reset_index(drop=True), formats
+    return Ingested(combined.reset_index(drop=True), list(loaded.reports), replacements, formats)
+
+
+def _distinct(sources: tuple[Source, ...]) -> list[Source]:
+    """The sources, each once (the same file or DataFrame given twice counts once)."""
+    seen: set[object] = set()
+    out: list[Source] = []
+    for source in sources:
+        key: object = id(source) if isinstance(source, pd.DataFrame) else Path(source).resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(source)
+    return out
+
+
+def _check_spans(loaded: Loaded, keep: np.ndarray, grain: str) -> None:
+    frame = loaded.frame
+    spanning = [int(p) for p in check_spans(frame, grain) if keep[int(p)]]
+    if not spanning:
+        return
+    pos = spanning[0]
+    row = frame.iloc[pos]
+    titles = {p.name: p.title for p in platforms()}
+    what = f"this {titles.get(str(row['source']), str(row['source']))} export"
+    raise KpiXlError(
+        span_message(row["date_from"], row["date_to"], grain, what),
+        file=str(loaded.files[pos]),
+        line=int(loaded.lines[pos]),
+    )
 
 
 def _channel_map(channel_map: Mapping[str, str] | None) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for key, value in (channel_map or {}).items():
         channel = str(value).strip().casefold()
-        if channel not in CHANNELS:
+        if channel not in canonical.CHANNEL_VALUES:
             raise KpiXlError(
                 f"channel_map maps {key!r} to {value!r}: expected one of {', '.join(CHANNELS)}"
+                f" (or {canonical.ALL_CHANNELS})"
             )
         mapping[str(key).strip().casefold()] = channel
     return mapping
 
 
 def detect_format(path: str | Path) -> str:
-    """The layout of an export file as its adapter's name (``"google_ads"``, ``"ga4"``,
+    """The layout of an export file as its platform's name (``"google_ads"``, ``"ga4"``,
     ``"canonical"``...; a zip of several exports: the names joined with ``", "``), found
-    from the content; :class:`KpiXlError` when no adapter knows it."""
-    return ", ".join(dict.fromkeys(a.name for a in detect(path)))
+    from the content; :class:`KpiXlError` when no platform knows it."""
+    return ", ".join(dict.fromkeys(p.name for p in detect(path)))
 
 
 def describe(frame: pd.DataFrame) -> dict[str, Any]:
@@ -105,11 +171,12 @@ def describe(frame: pd.DataFrame) -> dict[str, Any]:
 
     def summary(part: pd.DataFrame) -> dict[str, Any]:
         measures = [m for m in canonical.measure_columns(part) if part[m].notna().any()]
-        dates = part["date"]
         return {
             "rows": len(part),
             "date_range": (
-                [str(dates.min().date()), str(dates.max().date())] if len(part) else None
+                [str(part["date_from"].min().date()), str(part["date_to"].max().date())]
+                if len(part)
+                else None
             ),
             "channels": sorted(part["channel"].unique().tolist()),
             "campaigns": int(part["campaign"].nunique()),
@@ -158,7 +225,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, gzip: bool) -> None:
     if gzip:
         compression = {"method": "gzip", "compresslevel": 9, "mtime": 0}
     # a carriage return inside a text is quoted only when it is part of the line end
-    texts = [out[c].astype(TEXT) for c in canonical.DIMENSIONS if c in out.columns]
+    texts = [out[c].astype(TEXT) for c in canonical.TEXT_COLUMNS if c in out.columns]
     crlf = any(t.str.contains("\r", regex=False).any() for t in texts)
     out.to_csv(
         path,
@@ -180,9 +247,9 @@ def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
     for col, name in enumerate(frame.columns):
         values = frame[name]
         for row, value in enumerate(values.tolist(), start=1):
-            if name == "date":
+            if name in canonical.DATES:
                 sheet.write_datetime(row, col, value.to_pydatetime(), date_format)
-            elif name in canonical.DIMENSIONS:
+            elif name in canonical.TEXT_COLUMNS or name == "channel":
                 sheet.write_string(row, col, str(value))
             elif value == value:  # not NaN
                 sheet.write_number(row, col, float(value))

@@ -1,12 +1,23 @@
-"""The canonical long table: ``date, channel, source, campaign, segment, <measures...>``.
+"""The canonical long table every export is reduced to.
+
+Columns::
+
+    date_from, date_to, channel, source, campaign, segment, currency, <measures...>
 
 Every adapter's output, and every DataFrame a user passes, goes through :func:`validate`,
 which checks and normalizes it:
 
-* ``date`` - calendar days (``datetime64[ns]``, time of day dropped);
-* ``channel`` - one of :data:`kpi_xl.catalog.CHANNELS`;
-* ``source``, ``campaign``, ``segment`` - plain strings exactly as given (``""`` when
-  absent), never parsed, never turned into formulas;
+* ``date_from``, ``date_to`` - the calendar days (inclusive) the row covers
+  (``datetime64[ns]``, time of day dropped): equal for a daily row; a report downloaded
+  for "last month" without a date dimension gives one row per campaign covering the
+  month. A frame with a single ``date`` column holds daily rows (both equal to it);
+* ``channel`` - one of :data:`kpi_xl.vocabulary.CHANNELS`, or ``all`` for figures that are
+  not split by channel (a site or store total), which only the overall plan reads;
+* ``source`` - the platform the row comes from (``ga4``, ``google_ads``...);
+* ``campaign``, ``segment`` - plain strings exactly as given (``""`` when absent), never
+  parsed, never turned into formulas;
+* ``currency`` - the ISO code of the row's money (cost, revenue, values), ``""`` when the
+  source does not say;
 * measures - named as in the catalog, ``float64``; NaN means "not reported". Costs,
   impressions and every other base measure must not be negative.
 
@@ -25,10 +36,26 @@ from kpi_xl.errors import KpiXlError
 from kpi_xl.frames import TEXT
 from kpi_xl.vocabulary import CHANNELS
 
+#: Rows not split by channel (a site or store total): only the overall plan reads them.
+ALL_CHANNELS = "all"
+CHANNEL_VALUES = (*CHANNELS, ALL_CHANNELS)
+DATES = ("date_from", "date_to")
 DIMENSIONS = ("channel", "source", "campaign", "segment")
-TEXT_COLUMNS = ("source", "campaign", "segment")
+TEXT_COLUMNS = ("source", "campaign", "segment", "currency")
+COLUMNS = (*DATES, *DIMENSIONS, "currency")
+#: The columns that make a row's key: one row per key and source file.
+KEYS = (*DATES, *DIMENSIONS)
 # The first data row of a file with a header line is line 2.
 HEADER_LINES = 1
+
+
+def with_ranges(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table with one ``date`` per row (daily rows) as one with ``date_from`` and
+    ``date_to``; any other table as it is."""
+    if "date" in frame.columns and not {"date_from", "date_to"} & set(frame.columns):
+        days = frame["date"]
+        return frame.drop(columns=["date"]).assign(date_from=days, date_to=days)
+    return frame
 
 
 def measure_columns(frame: pd.DataFrame) -> list[str]:
@@ -59,19 +86,34 @@ def validate(
     if line_of is not None:
         line_of = line_of.reset_index(drop=True)
     catalog = measures()
-    unknown = [c for c in frame.columns if c != "date" and c not in DIMENSIONS and c not in catalog]
+    allowed = {"date", *COLUMNS, *catalog}
+    unknown = [c for c in frame.columns if c not in allowed]
     if unknown:
         raise KpiXlError(
-            f"unknown column {unknown[0]!r}: expected date, {', '.join(DIMENSIONS)} or a base "
-            "measure of the catalog (see `kpi-xl kpis` and docs/ingest.md)",
+            f"unknown column {unknown[0]!r}: expected date (or date_from and date_to), "
+            f"{', '.join(DIMENSIONS)}, currency or a base measure of the catalog "
+            "(see `kpi-xl kpis` and docs/ingest.md)",
             file=file,
             column=str(unknown[0]),
         )
-    for required in ("date", "channel"):
-        if required not in frame.columns:
-            raise KpiXlError(f"missing required column {required!r}", file=file, column=required)
+    date_from, date_to = _date_columns(frame, file)
+    if "channel" not in frame.columns:
+        raise KpiXlError("missing required column 'channel'", file=file, column="channel")
+    start = _dates(frame[date_from], date_from, file, line_of)
+    end = start if date_to == date_from else _dates(frame[date_to], date_to, file, line_of)
+    backwards = (end < start).to_numpy()
+    if backwards.any():
+        pos = int(np.flatnonzero(backwards)[0])
+        raise KpiXlError(
+            f"the row ends ({end.iloc[pos]:%Y-%m-%d}) before it starts "
+            f"({start.iloc[pos]:%Y-%m-%d}): expected date_from on or before date_to",
+            file=file,
+            line=_line(pos, line_of),
+            column="date_to",
+        )
     columns: dict[str, pd.Series | str] = {
-        "date": _dates(frame["date"], file, line_of),
+        "date_from": start,
+        "date_to": end,
         "channel": _channels(frame["channel"], file, line_of),
     }
     for col in TEXT_COLUMNS:
@@ -79,9 +121,30 @@ def validate(
             columns[col] = _text(frame[col])
         else:
             columns[col] = source if col == "source" and source else ""
+    if isinstance(columns["currency"], pd.Series):
+        columns["currency"] = shared_strings(columns["currency"].str.strip().str.upper())
     for m in measure_columns(frame):
         columns[m] = _numbers(frame[m], m, file, line_of)
     return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def _date_columns(frame: pd.DataFrame, file: str) -> tuple[str, str]:
+    """The columns holding each row's first and last day."""
+    if "date_from" in frame.columns or "date_to" in frame.columns:
+        for required in DATES:
+            if required not in frame.columns:
+                raise KpiXlError(
+                    f"missing column {required!r}: a row's range needs both date_from and "
+                    "date_to (or one 'date' column for daily rows)",
+                    file=file,
+                    column=required,
+                )
+        return DATES
+    if "date" not in frame.columns:
+        raise KpiXlError(
+            "missing required column 'date' (or date_from and date_to)", file=file, column="date"
+        )
+    return "date", "date"
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -101,7 +164,7 @@ def shared_strings(text: pd.Series) -> pd.Series:
     return pd.Series(strings[codes], index=text.index)
 
 
-def _dates(values: pd.Series, file: str, line_of: pd.Series | None) -> pd.Series:
+def _dates(values: pd.Series, name: str, file: str, line_of: pd.Series | None) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         parsed = values
         if parsed.dt.tz is not None:
@@ -115,7 +178,7 @@ def _dates(values: pd.Series, file: str, line_of: pd.Series | None) -> pd.Series
             f"{values.iloc[pos]!r} is not a date: expected a calendar date such as 2026-03-31",
             file=file,
             line=_line(pos, line_of),
-            column="date",
+            column=name,
         )
     normalized: pd.Series = parsed.dt.normalize().astype("datetime64[ns]")
     return normalized
@@ -123,11 +186,12 @@ def _dates(values: pd.Series, file: str, line_of: pd.Series | None) -> pd.Series
 
 def _channels(values: pd.Series, file: str, line_of: pd.Series | None) -> pd.Series:
     text = values.astype(TEXT).str.strip().str.lower().where(values.notna(), "")
-    bad = ~text.isin(CHANNELS)
+    bad = ~text.isin(CHANNEL_VALUES)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise KpiXlError(
-            f"unknown channel {values.iloc[pos]!r}: expected one of {', '.join(CHANNELS)}",
+            f"unknown channel {values.iloc[pos]!r}: expected one of {', '.join(CHANNELS)} "
+            f"(or {ALL_CHANNELS} for a total not split by channel)",
             file=file,
             line=_line(pos, line_of),
             column="channel",
@@ -172,15 +236,15 @@ def check_conflicts(
     names: Mapping[str, str] | None = None,
     files: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Duplicate rows for one key (date, channel, source, campaign, segment) must agree.
+    """Duplicate rows for one key (date range, channel, source, campaign, segment) must
+    agree.
 
-    Rows of the same key with different measure values are a conflict (which one is
-    right?) and raise; exact repeats are harmless: the mask returned marks those after
-    the first, for the caller to drop. ``names`` gives the file's own name of a
-    measure's column, for the message; ``files`` the file of each row when the rows come
-    from several files.
+    Rows of the same key with different values are a conflict (which one is right?) and
+    raise; exact repeats are harmless: the mask returned marks those after the first, for
+    the caller to drop. ``names`` gives the file's own name of a measure's column, for the
+    message; ``files`` the file of each row when the rows come from several files.
     """
-    keys = ["date", *DIMENSIONS]
+    keys = list(KEYS)
     dup = frame.duplicated(keys, keep=False).to_numpy()
     repeats = np.zeros(len(frame), dtype=bool)
     if not dup.any():
@@ -203,7 +267,7 @@ def check_conflicts(
         if files[positions[0]] != files[positions[1]]:
             where = [f"{files[p]} line {n}" for p, n in zip(positions, lines, strict=True)]
     raise KpiXlError(
-        f"rows at {where[0]} and {where[1]} have the same date, channel, source, campaign "
+        f"rows at {where[0]} and {where[1]} have the same dates, channel, source, campaign "
         f"and segment but different {column} values: expected one row per key",
         file=file,
         line=lines[1],

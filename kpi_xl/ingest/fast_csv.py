@@ -22,8 +22,9 @@ import pandas as pd
 
 from kpi_xl.catalog.records import measures
 from kpi_xl.frames import TEXT
-from kpi_xl.ingest.adapters import canonical
+from kpi_xl.ingest.canonical import DIMENSIONS
 from kpi_xl.ingest.fields import Context, Loaded, norm
+from kpi_xl.ingest.platforms import canonical
 from kpi_xl.ingest.table import Document, Table
 
 #: Smaller files are read by the general reader (its cost does not matter there).
@@ -57,7 +58,7 @@ def read_canonical_csv(data: bytes, file: str, ctx: Context) -> Loaded | None:
     sep, header = found
     names = [norm(n) for n in header]
     catalog = measures()
-    known = {"date", *canonical.DIMENSIONS, *catalog}
+    known = {"date", "date_from", "date_to", *DIMENSIONS, "currency", *catalog}
     if not canonical.is_header(frozenset(names)) or not set(names) <= known:
         return None
     if len(set(names)) != len(names):
@@ -88,5 +89,4 @@ def read_canonical_csv(data: bytes, file: str, ctx: Context) -> Loaded | None:
     columns = [frame[i] for i in range(len(names))]
     del frame
     table = Table(file, header, 1, columns, np.arange(2, len(columns[0]) + 2, dtype=np.int64))
-    loaded = canonical.read([table], Document(file, []), ctx)
-    return Loaded(loaded.frame, loaded.lines, loaded.files, (canonical.NAME,))
+    return canonical.read([table], Document(file, []), ctx)

@@ -10,6 +10,7 @@ file spells it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,14 +23,8 @@ from kpi_xl.errors import KpiXlError
 from kpi_xl.frames import TEXT
 from kpi_xl.ingest import canonical, numbers
 from kpi_xl.ingest.dates import DateFormat, parse_dates
-from kpi_xl.ingest.table import Table, cell_text
-
-# "Total", "Total: Account" (Google Ads), "Grand total" (GA4), "Gesamt", "Totaux"...
-TOTAL = re.compile(
-    r"^\s*(?:grand\s+total|total\s+g[ée]n[ée]ral|totals?|totaux|totale|gesamt(?:summe)?|"
-    r"summe|insgesamt|ergebnis)\s*(?::.*)?$",
-    re.IGNORECASE,
-)
+from kpi_xl.ingest.spec import Names
+from kpi_xl.ingest.table import TOTAL, Table, cell_text
 
 
 def norm(name: object) -> str:
@@ -77,13 +72,49 @@ class Context:
 
 
 @dataclass
+class Report:
+    """What was read from one export: shown by ``kpi-xl ingest``, used for revisions."""
+
+    file: str
+    platform: str  # the rows' source, e.g. "google_ads"
+    title: str  # e.g. "Google Ads"
+    granularity: str = ""  # daily, weekly, monthly, hourly, whole period
+    start: dt.date | None = None
+    end: dt.date | None = None
+    rows: int = 0
+    exported_at: dt.datetime | None = None  # the export's own timestamp, when it says
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. a Search Console filter
+    replaced: int = 0  # rows of older exports this one replaced (revisions)
+    duplicates: int = 0  # exact repeats dropped
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "platform": self.platform,
+            "granularity": self.granularity,
+            "range": [str(self.start), str(self.end)] if self.start else None,
+            "rows": self.rows,
+        }
+        for key in ("warnings", "notes"):
+            if getattr(self, key):
+                out[key] = list(getattr(self, key))
+        for key in ("replaced", "duplicates"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.exported_at is not None:
+            out["exported_at"] = self.exported_at.isoformat(sep=" ")
+        return out
+
+
+@dataclass
 class Loaded:
     """A source's canonical rows with the file and line each came from."""
 
     frame: pd.DataFrame
     lines: np.ndarray
     files: np.ndarray  # object array of file names
-    formats: tuple[str, ...] = ()  # the adapters that read it, in order
+    formats: tuple[str, ...] = ()  # the platforms that read it, in order
+    reports: tuple[Report, ...] = ()
 
 
 class Reader:
@@ -109,6 +140,14 @@ class Reader:
         out), e.g. ``{"cost": ("Cost", "Kosten")}`` -> ``{"cost": 7}``."""
         found = {key: self.find(*names) for key, names in aliases.items()}
         return {key: pos for key, pos in found.items() if pos is not None}
+
+    def find_names(self, names: Names) -> int | None:
+        """The position of the column ``names`` describes: its names first (in order),
+        then its pattern."""
+        found = self.find(*names.all)
+        if found is None and names.pattern is not None:
+            found = self.find_re(names.pattern)
+        return found
 
     def find_re(self, pattern: str) -> int | None:
         """The first column whose normalized name fully matches ``pattern``."""
@@ -217,6 +256,21 @@ class Reader:
             raise self.error(message, pos, row)
         return parsed.values.reset_index(drop=True)
 
+    def seconds(self, pos: int) -> np.ndarray:
+        """Durations in seconds, written as a number or as ``H:MM:SS`` / ``MM:SS``."""
+        text = self.text(pos).str.strip()
+        clock = text.str.fullmatch(r"(?:\d+:)?\d{1,2}:\d{2}(?:\.\d+)?").to_numpy(dtype=bool)
+        if not clock.any():
+            return self.numbers({"d": pos})["d"]
+        out = np.full(len(text), np.nan)
+        for i in np.flatnonzero(clock):
+            parts = [float(x) for x in str(text.iloc[i]).split(":")]
+            out[i] = sum(v * 60**k for k, v in enumerate(reversed(parts)))
+        if (~clock).any():
+            rest = Reader(self.table.take(~clock))
+            out[~clock] = rest.numbers({"d": pos})["d"]
+        return out
+
     def one_currency(self, pos: int) -> None:
         """Costs in several currencies cannot be added up: one currency per file."""
         codes = self.text(pos).str.strip()
@@ -258,24 +312,35 @@ def finish(
     reader: Reader,
     *,
     source: str | pd.Series,
-    dates: pd.Series,
+    dates: pd.Series | tuple[pd.Series, pd.Series],
     channel: pd.Series | str,
     measures: Mapping[str, np.ndarray | pd.Series],
     campaign: pd.Series | None = None,
     segment: pd.Series | None = None,
+    currency: pd.Series | str = "",
     labels: Mapping[str, int] | None = None,
+    repeats: str = "sum",
 ) -> Loaded:
-    """The checked canonical rows of one table (conflicting repeats are errors; exact
-    repeats are dropped). ``source`` is the adapter's name (or, for the canonical
-    table, the values given); ``labels`` maps measures to the column they came from."""
+    """The checked canonical rows of one table. ``dates`` is each row's day, or its
+    (first, last) days; ``source`` is the platform's name (or, for the canonical table,
+    the values given); ``labels`` maps measures to the column they came from.
+
+    Rows with the same key (dates and labels) and different values are a conflict and
+    an error. Exact repeats are, with ``repeats="sum"``, different things the export
+    cannot tell apart (two ads with the same name and the same figures): both count, as
+    one row with their sum; with ``repeats="drop"`` (a canonical table, one row per key by
+    definition) the repeat is dropped. :class:`Loaded`'s report counts them either way."""
     n = len(reader.table)
     empty = reader.text(None).to_numpy() if campaign is None or segment is None else None
+    start, end = dates if isinstance(dates, tuple) else (dates, dates)
     columns: dict[str, Any] = {
-        "date": dates.to_numpy(),
+        "date_from": start.to_numpy(),
+        "date_to": end.to_numpy(),
         "channel": channel.to_numpy() if isinstance(channel, pd.Series) else channel,
         "source": source.to_numpy() if isinstance(source, pd.Series) else source,
         "campaign": empty if campaign is None else campaign.to_numpy(),
         "segment": empty if segment is None else segment.to_numpy(),
+        "currency": currency.to_numpy() if isinstance(currency, pd.Series) else currency,
     }
     for name, values in measures.items():
         columns[name] = np.asarray(values, dtype="float64")
@@ -283,11 +348,23 @@ def finish(
     lines = pd.Series(reader.table.lines)
     table = canonical.validate(frame, reader.file, line_of=lines)
     names = {m: reader.name(p) for m, p in (labels or {}).items()}
-    repeats = canonical.check_conflicts(table, reader.file, lines, names)
+    repeated = canonical.check_conflicts(table, reader.file, lines, names)
     kept = reader.table.lines
-    if repeats.any():
-        table, kept = table[~repeats].reset_index(drop=True), kept[~repeats]
-    return Loaded(table, kept, np.full(len(kept), reader.file, dtype=object))
+    if repeated.any():
+        if repeats == "sum":
+            copies = table.groupby(list(canonical.KEYS), sort=False, dropna=False)[
+                "channel"
+            ].transform("size")
+            first = ~repeated
+            scale = copies[first].to_numpy(dtype="float64")
+            table = table[first].reset_index(drop=True)
+            for m in canonical.measure_columns(table):
+                table[m] = table[m].to_numpy() * scale
+        else:
+            table = table[~repeated].reset_index(drop=True)
+        kept = kept[~repeated]
+    report = Report(reader.file, "", "", duplicates=int(repeated.sum()))
+    return Loaded(table, kept, np.full(len(kept), reader.file, dtype=object), (), (report,))
 
 
 def rows_between(reader: Reader, start: pd.Series, end: pd.Series, pos: int) -> None:

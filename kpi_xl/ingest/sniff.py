@@ -28,7 +28,7 @@ import pandas as pd
 
 from kpi_xl.errors import KpiXlError
 from kpi_xl.frames import TEXT
-from kpi_xl.ingest.table import Record, Table
+from kpi_xl.ingest.table import TOTAL, Record, Table
 
 SEPARATORS = (",", ";", "\t", "|")
 SNIFF_LINES = 400
@@ -156,7 +156,10 @@ class TextBlock:
         for record in _records(data, self.sep, self.file, first):
             cells = record.cells
             if len(cells) > width:
-                if any(c.strip() for c in cells[width:]):
+                extra = [c.strip() for c in cells[width:] if c.strip()]
+                if extra and all(TOTAL.match(c) for c in extra):
+                    continue  # a total row labelled in an extra field (GA4 explorations)
+                if extra:
                     raise KpiXlError(
                         f"this row has {len(cells)} fields but the header (line {header.line}) "
                         f"has {width}: expected one value per column",

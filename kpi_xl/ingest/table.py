@@ -14,6 +14,7 @@ their sheet row, a Parquet file's or DataFrame's rows their 1-based position.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
@@ -22,6 +23,13 @@ import numpy as np
 import pandas as pd
 
 HEAD_RECORDS = 40  # a header is looked for among each block's first records
+
+# "Total", "Total: Account" (Google Ads), "Grand total" (GA4), "Gesamt", "Totaux"...
+TOTAL = re.compile(
+    r"^\s*(?:grand\s+total|total\s+g[ée]n[ée]ral|totals?|totaux|totale|gesamt(?:summe)?|"
+    r"summe|insgesamt|ergebnis)\s*(?::.*)?$",
+    re.IGNORECASE,
+)
 
 
 class Record(NamedTuple):
@@ -42,6 +50,7 @@ class Table:
     lines: np.ndarray  # int64, the line (or row) of each data row
     comments: tuple[str, ...] = ()
     sep: str | None = None  # a text table's separator
+    preamble: tuple[str, ...] = ()  # the block's records above the header, as text
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -59,6 +68,7 @@ class Table:
             self.lines[keep],
             self.comments,
             self.sep,
+            self.preamble,
         )
 
 

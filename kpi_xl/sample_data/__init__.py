@@ -20,13 +20,36 @@ BUNDLED_FILE = "ecommerce.csv.gz"
 __all__ = ["generate", "load_sample"]
 
 
+#: The sample store's money is in euros.
+CURRENCY = "EUR"
+
+
+def canonical_columns(frame: pd.DataFrame, currency: str = CURRENCY) -> pd.DataFrame:
+    """A generated table (one ``date`` per row) in the canonical columns: ``date_from`` and
+    ``date_to`` the day, ``currency`` the store's."""
+    days = frame["date"]
+    rest = frame.drop(columns=["date"])
+    dims = [c for c in ("channel", "source", "campaign", "segment") if c in rest.columns]
+    out = pd.concat(
+        [
+            pd.DataFrame({"date_from": days, "date_to": days}),
+            rest[dims],
+            pd.DataFrame({"currency": currency}, index=frame.index),
+            rest.drop(columns=dims),
+        ],
+        axis=1,
+    )
+    return out
+
+
 @cache
 def _bundled() -> pd.DataFrame:
     with resources.as_file(resources.files(__name__).joinpath(BUNDLED_FILE)) as path:
-        return read_table(path)
+        return canonical_columns(read_table(path))
 
 
 def load_sample() -> pd.DataFrame:
-    """The bundled sample as a canonical long table (a fresh copy on every call): ``date``
-    datetime64, ``channel, source, campaign, segment`` strings, measures float64."""
+    """The bundled sample as a canonical long table (a fresh copy on every call):
+    ``date_from``, ``date_to`` datetime64 (daily rows), ``channel, source, campaign,
+    segment, currency`` strings, measures float64."""
     return _bundled().copy()
