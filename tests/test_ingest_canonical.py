@@ -131,7 +131,9 @@ def test_write_canonical_refuses_other_formats(tmp_path: Path) -> None:
 def test_csv_writes_whole_numbers_without_decimals(tmp_path: Path) -> None:
     path = write_canonical(hostile_frame(), tmp_path / "data.csv")
     lines = path.read_text().splitlines()
-    assert lines[0] == "date_from,date_to,channel,source,campaign,segment,currency,clicks,cost,reach"
+    assert lines[0] == (
+        "date_from,date_to,channel,source,campaign,segment,currency,clicks,cost,reach"
+    )
     assert lines[1] == (
         '2025-01-01,2025-01-01,seo,sample,"=HYPERLINK(""x"")",,,1,0.30000000000000004,'
     )

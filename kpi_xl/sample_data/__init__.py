@@ -30,7 +30,7 @@ def canonical_columns(frame: pd.DataFrame, currency: str = CURRENCY) -> pd.DataF
     days = frame["date"]
     rest = frame.drop(columns=["date"])
     dims = [c for c in ("channel", "source", "campaign", "segment") if c in rest.columns]
-    out = pd.concat(
+    return pd.concat(
         [
             pd.DataFrame({"date_from": days, "date_to": days}),
             rest[dims],
@@ -39,7 +39,6 @@ def canonical_columns(frame: pd.DataFrame, currency: str = CURRENCY) -> pd.DataF
         ],
         axis=1,
     )
-    return out
 
 
 @cache
