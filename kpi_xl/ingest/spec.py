@@ -234,6 +234,20 @@ class Totals:
     pattern: str | None = None  # more total labels, e.g. Google Ads' "Total: Smart"
 
 
+#: What a platform is. Analytics and store platforms measure the site (sessions, key events,
+#: orders, revenue): their outcomes add up across channels. Ad, e-mail and social platforms
+#: report their own outcomes (conversions, conversion value, leads), which stay with them.
+KINDS = {
+    "analytics": "web analytics (sessions, users, key events, site revenue)",
+    "store": "online store (sessions, orders, sales)",
+    "crm": "CRM (leads, customers, deals)",
+    "ads": "ad platform (cost, clicks, its own conversions and leads)",
+    "email": "e-mail platform (sends, opens, clicks, its own conversions)",
+    "social": "organic social (followers, engagements)",
+    "seo": "search visibility (search clicks, impressions, positions)",
+    "table": "the canonical table (any measure)",
+}
+
 Derive = Callable[["Reader", dict[str, np.ndarray]], dict[str, np.ndarray]]
 Read = Callable[[list["Table"], "Document", "Context"], "Loaded"]
 Pick = Callable[[list["Table"], "Document"], "Table"]
@@ -247,6 +261,7 @@ class Platform:
     name: str  # the ``source`` of its rows, e.g. "google_ads"
     title: str  # e.g. "Google Ads"
     layout: str  # one line: the layout kpi_xl reads
+    kind: str  # what the platform is: one of KINDS (decides which measures it may report)
     detect: Detect
     dates: tuple[DateSource, ...]
     measures: Mapping[str, Names]
@@ -268,9 +283,14 @@ class Platform:
     other_dimensions: bool = False  # unmapped text columns become segment parts (GA4)
     numeric: Callable[[list[str]], list[int]] | None = None
     docs: str = ""  # extra notes for docs/ingest.md
+    references: tuple[str, ...] = ()  # where the layout was checked (docs/ingest.md cites them)
     priority: int = 50  # platforms are tried lowest first where headers could overlap
     unsupported: tuple[Refusal, ...] = ()  # exports of the platform kpi_xl does not read
     extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"platform {self.name!r}: kind must be one of {', '.join(KINDS)}")
 
     def is_header(self, names: frozenset[str]) -> bool:
         return self.detect.fits(names)

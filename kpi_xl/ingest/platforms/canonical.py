@@ -130,6 +130,7 @@ def _channels(raw: pd.Series, ctx: Context) -> pd.Series:
 PLATFORM = Platform(
     name=NAME,
     title="canonical table",
+    kind="table",
     layout="the canonical table (header: date or date_from/date_to, channel, [source, campaign, "
     "segment, currency,] base measures)",
     detect=Detect(all_of=(col("channel"),), any_of=((col("date"), col("date_from")),)),

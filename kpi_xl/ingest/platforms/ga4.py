@@ -261,6 +261,7 @@ def _snapshot(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
 PLATFORM = Platform(
     name=NAME,
     title="GA4",
+    kind="analytics",
     layout="GA4 report CSV ('#' preamble; a channel group or source / medium dimension; "
     "Sessions, Total users, Key events...)",
     detect=Detect(any_of=((*SIGNATURE, GROUP, SOURCE_MEDIUM),)),

@@ -72,6 +72,7 @@ def _asset_report(table: Table) -> bool:
 PLATFORM = Platform(
     name=NAME,
     title="Google Ads",
+    kind="ads",
     layout="Google Ads report (title and date-range lines; Campaign, Clicks or Interactions, "
     "Impr., Cost, Conversions...; English, German or French)",
     detect=Detect(all_of=(COST, IMPRESSIONS), any_of=((CLICKS, INTERACTIONS),)),

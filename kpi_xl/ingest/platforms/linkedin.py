@@ -104,6 +104,7 @@ def read(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
 PLATFORM = Platform(
     name=NAME,
     title="LinkedIn Ads",
+    kind="ads",
     layout="LinkedIn Campaign Manager export (preamble lines; Start Date (in UTC), Campaign "
     "Name, Total Spent, Impressions, Clicks...)",
     detect=Detect(

@@ -56,6 +56,7 @@ def _derive(reader: Reader, values: dict[str, np.ndarray]) -> dict[str, np.ndarr
 PLATFORM = Platform(
     name=NAME,
     title="Mailchimp",
+    kind="email",
     layout="Mailchimp campaign report (Title, Send Date, Total Recipients, Successful "
     "Deliveries, Unique Opens...)",
     detect=Detect(

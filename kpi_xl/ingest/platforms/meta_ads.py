@@ -70,6 +70,7 @@ def _derive(reader: Reader, values: dict[str, np.ndarray]) -> dict[str, np.ndarr
 PLATFORM = Platform(
     name=NAME,
     title="Meta Ads",
+    kind="ads",
     layout="Meta Ads Manager export (Reporting starts/ends or Day, Campaign name, "
     "Amount spent (EUR), Impressions, Reach...)",
     detect=Detect(any_of=((col(pattern=SPENT), col(pattern="reporting starts")),)),

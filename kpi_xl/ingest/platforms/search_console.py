@@ -110,6 +110,7 @@ def read(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
 PLATFORM = Platform(
     name=NAME,
     title="Search Console",
+    kind="seo",
     layout="Google Search Console export (the zip, or Chart.csv / Dates.csv: Date, Clicks, "
     "Impressions, CTR, Position)",
     detect=Detect(all_of=(CLICKS, IMPRESSIONS, POSITION, CTR)),
