@@ -77,7 +77,11 @@ def test_ingest_reads_the_bundled_sample(capsys: pytest.CaptureFixture[str]) -> 
 
 # every fixture that is an export on its own (Search Console's other tables are read only
 # inside the zip, beside Dates.csv)
-STANDALONE = [*sorted(EXPORTS.glob("*.csv")), EXPORTS / "search_console" / "Dates.csv"]
+REFUSED = {"ga4_events.csv", "google_ads_all_time.csv", "google_ads_asset_report.csv"}
+STANDALONE = [
+    *(p for p in sorted(EXPORTS.glob("*.csv")) if p.name not in REFUSED),
+    EXPORTS / "search_console" / "Dates.csv",
+]
 
 
 @pytest.mark.parametrize("path", STANDALONE, ids=lambda p: p.name)

@@ -348,6 +348,8 @@ def finish(
     lines = pd.Series(reader.table.lines)
     table = canonical.validate(frame, reader.file, line_of=lines)
     names = {m: reader.name(p) for m, p in (labels or {}).items()}
+    if repeats == "add":  # parts of one key (an hourly report's hours of a day)
+        return _added(table, reader)
     repeated = canonical.check_conflicts(table, reader.file, lines, names)
     kept = reader.table.lines
     if repeated.any():
@@ -367,15 +369,14 @@ def finish(
     return Loaded(table, kept, np.full(len(kept), reader.file, dtype=object), (), (report,))
 
 
-def rows_between(reader: Reader, start: pd.Series, end: pd.Series, pos: int) -> None:
-    """Rows must cover one day: ``start`` and ``end`` dates (e.g. Meta's Reporting
-    starts/ends) must be equal."""
-    differ = (start != end).to_numpy(dtype=bool)
-    if differ.any():
-        row = int(np.flatnonzero(differ)[0])
-        raise reader.error(
-            f"the row covers {start.iloc[row]:%Y-%m-%d} to {end.iloc[row]:%Y-%m-%d}: expected "
-            "one row per day (export the report broken down by day)",
-            pos,
-            row,
-        )
+def _added(table: pd.DataFrame, reader: Reader) -> Loaded:
+    """Rows of the same key added up into one (the key's first line kept)."""
+    keys = list(canonical.KEYS)
+    measures = canonical.measure_columns(table)
+    frame = table.assign(_line=reader.table.lines)
+    grouped = frame.groupby(keys, sort=False, dropna=False)
+    out = grouped[measures].sum(min_count=1)
+    out["currency"] = grouped["currency"].first()
+    out = out.reset_index()[[*table.columns]]
+    lines = grouped["_line"].min().to_numpy()
+    return Loaded(out, lines, np.full(len(out), reader.file, dtype=object))

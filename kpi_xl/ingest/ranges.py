@@ -109,7 +109,8 @@ def ga4(table: Table) -> tuple[dt.date, dt.date] | None:
 def ga4_comments(comments: Iterable[str]) -> tuple[dt.date, dt.date] | None:
     """The range of GA4 preamble comments (see :func:`ga4`)."""
     start = end = None
-    for comment in comments:
+    for raw in comments:
+        comment = raw.rstrip(",;\t ")  # a file re-saved by Excel pads its lines
         if m := re.search(r"start date:\s*(\d{8})", comment, re.I):
             start = parse_day(m.group(1))
         elif m := re.search(r"end date:\s*(\d{8})", comment, re.I):

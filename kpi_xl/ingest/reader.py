@@ -36,7 +36,7 @@ from kpi_xl.ingest.spec import (
     RangeColumns,
     ReportRange,
 )
-from kpi_xl.ingest.table import Document, Table
+from kpi_xl.ingest.table import TOTAL, Document, Table
 
 NO_DATA = re.compile(r"^\s*no data(?: available)?\.?\s*$", re.IGNORECASE)
 WHOLE_PERIOD = "whole period"
@@ -241,18 +241,6 @@ def _other_dimensions(reader: Reader, used: set[int | None]) -> list[int]:
     return dims
 
 
-def _collapse(frame: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """Rows of one day and labels (an hourly report's) summed into one."""
-    keys = ["date_from", "date_to", "channel", "campaign", "segment", "currency"]
-    keys = [k for k in keys if k in frame.columns]
-    measures = [c for c in frame.columns if c not in keys]
-    frame = frame.assign(_line=lines)
-    grouped = frame.groupby(keys, sort=False, dropna=False)
-    out = grouped[measures].sum(min_count=1).reset_index()
-    first_lines = grouped["_line"].min().to_numpy()
-    return out, first_lines
-
-
 def read_platform(platform: Platform, tables: list[Table], doc: Document, ctx: Context) -> Loaded:
     """The canonical rows of one export, read as ``platform`` declares."""
     table = platform.pick(tables, doc) if platform.pick is not None else tables[0]
@@ -282,6 +270,9 @@ def read_platform(platform: Platform, tables: list[Table], doc: Document, ctx: C
     totals = reader.summary_rows(
         date_pos[0] if date_pos else None, labels, empty_labels=platform.totals.empty_labels
     )
+    # a total's label may stand in the first column whatever it holds ("Total: Campaigns"
+    # under "Campaign status")
+    totals |= reader.text(0).str.match(TOTAL).to_numpy(dtype=bool)
     if platform.totals.pattern is not None:
         for pos in [*date_pos[:1], *[p for p in labels if p is not None]]:
             totals |= reader.text(pos).str.match(platform.totals.pattern, case=False).to_numpy()
@@ -296,6 +287,14 @@ def read_platform(platform: Platform, tables: list[Table], doc: Document, ctx: C
     measures = {k: values[k] for k in measure_pos}
     if platform.derive is not None:
         measures = platform.derive(reader, {**values, **measures})
+    if measures:  # rows without a single figure: a note typed under the table
+        empty = np.logical_and.reduce([np.isnan(np.asarray(v, dtype="float64"))
+                                       for v in measures.values()])  # fmt: skip
+        if empty.any() and not empty.all():
+            keep = ~empty
+            reader = Reader(reader.table.take(keep))
+            start, end = start[keep].reset_index(drop=True), end[keep].reset_index(drop=True)
+            measures = {k: np.asarray(v)[keep] for k, v in measures.items()}
     if not measures:
         wanted = ", ".join(repr(n.english) for n in platform.measures.values())
         raise KpiXlError(
@@ -316,6 +315,7 @@ def read_platform(platform: Platform, tables: list[Table], doc: Document, ctx: C
         segment=reader.joined([group if platform.channel.in_segment else None, *segments, *others]),
         currency=_currency(platform, reader),
         labels=labels_of,
+        repeats="add" if granularity == "hourly" else "sum",
     )
     report.duplicates = loaded.reports[0].duplicates if loaded.reports else 0
     if report.duplicates:
@@ -324,8 +324,6 @@ def read_platform(platform: Platform, tables: list[Table], doc: Document, ctx: C
             "the same name): each is counted"
         )
     if granularity == "hourly":
-        frame, lines = _collapse(loaded.frame, loaded.lines)
-        loaded = Loaded(frame, lines, np.full(len(lines), table.file, dtype=object))
         granularity = "daily (from hourly rows)"
     report.granularity = granularity
     report.rows = len(loaded.frame)

@@ -264,7 +264,7 @@ PLATFORM = Platform(
     kind="analytics",
     layout="GA4 report CSV ('#' preamble; a channel group or source / medium dimension; "
     "Sessions, Total users, Key events...)",
-    detect=Detect(any_of=((*SIGNATURE, GROUP, SOURCE_MEDIUM),)),
+    detect=Detect(any_of=((*SIGNATURE, GROUP, SOURCE_MEDIUM, NTH_DAY),)),
     dates=(
         DayColumn(DATE, (COMPACT, ISO)),
         PeriodColumn(DATE_HOUR, "hour"),

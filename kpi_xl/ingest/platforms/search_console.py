@@ -35,7 +35,7 @@ from kpi_xl.errors import KpiXlError
 from kpi_xl.ingest.dates import EU_DOT, ISO, US_SLASH
 from kpi_xl.ingest.fields import Context, Loaded, Reader, header_names
 from kpi_xl.ingest.reader import read_platform
-from kpi_xl.ingest.spec import Channels, DayColumn, Detect, Platform, Totals, col
+from kpi_xl.ingest.spec import Channels, DayColumn, Detect, Platform, Refusal, Totals, col
 from kpi_xl.ingest.table import HEAD_RECORDS, Document, Table
 
 NAME = "search_console"
@@ -46,6 +46,9 @@ POSITION = col("Position", de="Position", fr="Position")
 CTR = col("CTR", de="CTR", fr="CTR")
 DAILY = ("chart.csv", "dates.csv")
 #: Filters that keep the export whole-site (anything else is a subset).
+PERFORMANCE = (
+    "the Search results performance export (Search Console > Performance > Search results > Export)"
+)
 WHOLE_SITE = {"search type", "date", "time range", "suchtyp", "datum", "type de recherche"}
 
 
@@ -123,5 +126,25 @@ PLATFORM = Platform(
     read=read,
     archive=True,
     priority=10,
+    unsupported=(
+        Refusal(
+            f"this is a Search Console Discover export: kpi_xl reads {PERFORMANCE}",
+            Detect(all_of=(DATE, CLICKS, IMPRESSIONS, CTR), none_of=(POSITION,)),
+        ),
+        Refusal(
+            f"this is a Search Console Discover export: kpi_xl reads {PERFORMANCE}",
+            Detect(all_of=(col("Discover appearance"),)),
+        ),
+        Refusal(
+            "this is a Search Console Core Web Vitals export, not performance data: kpi_xl "
+            f"reads {PERFORMANCE}",
+            Detect(all_of=(col("Poor"), col("Need improvement"), col("Good"))),
+        ),
+        Refusal(
+            "this Search Console export compares two date ranges: export it again without "
+            "comparing (one date range)",
+            Detect(all_of=(col(pattern=r".*previous .*clicks|.* - .* clicks"),)),
+        ),
+    ),
     totals=Totals(empty_labels=False),
 )
