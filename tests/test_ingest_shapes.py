@@ -139,8 +139,10 @@ def test_google_ads_campaign_report_for_a_month() -> None:
     ingested = load_report(path)
     frame = ingested.frame
     assert len(frame) == 4  # every "Total: ..." row dropped
-    assert frame["campaign"].tolist() == ["Brand - Exact", "Γενική αναζήτηση, παπούτσια",
-                                          "PMax - All products", "Display - Remarketing"]  # fmt: skip
+    assert frame["campaign"].tolist() == [
+        "Brand - Exact", "Γενική αναζήτηση, παπούτσια", "PMax - All products",
+        "Display - Remarketing",
+    ]  # fmt: skip
     assert frame["channel"].tolist() == ["paid_search", "paid_search", "paid_search", "display"]
     assert total(frame, "clicks") == 1234 + 2100 + 3050 + 80
     assert total(frame, "impressions") == 12345 + 42000 + 120500 + 40000
@@ -258,7 +260,8 @@ def test_search_console_chart_zip_with_a_page_filter(tmp_path: Path) -> None:
 def test_search_console_discover_and_core_web_vitals_are_named(tmp_path: Path) -> None:
     discover = _zip(tmp_path, "discover.zip", {
         "Chart.csv": "Date,Clicks,Impressions,CTR\n2026-09-01,5,900,0.56%\n",
-        "Discover appearance.csv": "Discover appearance,Clicks,Impressions,CTR\nArticle,5,900,0.56%\n",
+        "Discover appearance.csv":
+            "Discover appearance,Clicks,Impressions,CTR\nArticle,5,900,0.56%\n",
     })  # fmt: skip
     err = error(discover)
     assert err.message == (
