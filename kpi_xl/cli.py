@@ -89,14 +89,19 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from kpi_xl.ingest import describe, load_with_formats, write_canonical
+    from kpi_xl.ingest import describe, load_report, write_canonical
 
-    frame, formats = load_with_formats(*args.data)
-    summary = {"files": dict(zip(args.data, formats, strict=True)), **describe(frame)}
+    ingested = load_report(*args.data)
+    summary: dict[str, object] = {"files": {r.file: r.summary() for r in ingested.reports}}
+    if ingested.replacements:
+        summary["replaced"] = [str(r) for r in ingested.replacements]
+    summary.update(describe(ingested.frame))
+    for warning in ingested.warnings:
+        print(f"kpi-xl: warning: {warning}", file=sys.stderr)
     print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
     if args.output:
-        write_canonical(frame, Path(args.output))
-        print(f"wrote {args.output} ({len(frame)} rows)")
+        write_canonical(ingested.frame, Path(args.output))
+        print(f"wrote {args.output} ({len(ingested.frame)} rows)")
     return 0
 
 

@@ -89,15 +89,16 @@ def parse_source(text: str, folder: Path, where: str | Path | None = None) -> Da
     return DataSource(paths=tuple(paths))
 
 
-def load(source: DataSource) -> pd.DataFrame:
-    """The canonical table of a data source."""
+def load(source: DataSource, grain: str | None = None) -> pd.DataFrame:
+    """The canonical table of a data source; with ``grain``, a row spanning several of its
+    periods is refused, naming its file and line."""
     if source.frame is not None:
-        return load_channel_data(source.frame)
+        return load_channel_data(source.frame, grain=grain)
     if source.sample:
         from kpi_xl.sample_data import load_sample
 
         return load_sample()
-    return load_channel_data(*source.paths)
+    return load_channel_data(*source.paths, grain=grain)
 
 
 def plan_model(
@@ -186,7 +187,7 @@ def build_plan(
     step = progress or (lambda _msg: None)
     source = source_of(data)
     step("loading data")
-    frame = load(source)
+    frame = load(source, spec.grain)
     step("computing")
     model = plan_model(frame, spec, user_targets)
     del frame  # the model holds the period-aggregated table; the rows are not needed now

@@ -18,7 +18,14 @@ def test_ingest_prints_the_detected_format(capsys: pytest.CaptureFixture[str]) -
     assert main(["ingest", str(EXPORTS / "google_ads_de.csv")]) == 0
     out = capsys.readouterr()
     summary = json.loads(out.out)
-    assert summary["files"] == {str(EXPORTS / "google_ads_de.csv"): "google_ads"}
+    assert summary["files"] == {
+        str(EXPORTS / "google_ads_de.csv"): {
+            "platform": "google_ads",
+            "granularity": "daily",
+            "range": ["2025-02-01", "2025-02-02"],
+            "rows": 3,
+        }
+    }
     assert list(summary["sources"]) == ["google_ads"]
     assert summary["sources"]["google_ads"]["rows"] == 3
     assert out.err == ""
@@ -70,7 +77,7 @@ def test_ingest_reads_the_bundled_sample(capsys: pytest.CaptureFixture[str]) -> 
         assert main(["ingest", str(path)]) == 0
     summary = json.loads(capsys.readouterr().out)
     sample = load_sample()
-    assert list(summary["files"].values()) == ["canonical"]
+    assert [f["platform"] for f in summary["files"].values()] == ["canonical"]
     assert summary["total"]["rows"] == len(sample)
     assert summary["total"]["channels"] == sorted(sample["channel"].unique())
 

@@ -80,7 +80,7 @@ def refresh_open_workbook(book: WorkbookOps, now: dt.datetime | None = None) -> 
                 f"{spec.grain!r}; run 'kpi-xl refresh' on the file to rebuild it"
             )
         text = str(book.read_name(SETTINGS["data_source"]) or "")
-        frame = pipeline.load(pipeline.parse_source(text, book.folder))
+        frame = pipeline.load(pipeline.parse_source(text, book.folder), grain)
         aggregated = aggregate(frame, grain, by=("channel", "campaign"))
         table = meta.layout.data.table
         book.replace_table_rows(table, table_rows(aggregated, book.table_columns(table)))

@@ -143,7 +143,7 @@ def refresh(
     spec = _spec(old)
     source = _source(old, data)
     step("loading data")
-    frame = pipeline.load(source)
+    frame = pipeline.load(source, spec.grain)
     step("computing")
     model = pipeline.plan_model(frame, spec, old.targets, old.notes)
     carried = [*old.user_sheets, *old.added_sheets]
