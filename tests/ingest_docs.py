@@ -40,9 +40,7 @@ def _code(text: str) -> str:
 
 def _docstring(platform: Platform) -> str:
     """The platform module's docstring as Markdown (``::`` blocks fenced)."""
-    module = sys.modules.get(_module_of(platform)) or importlib.import_module(
-        _module_of(platform)
-    )
+    module = sys.modules.get(_module_of(platform)) or importlib.import_module(_module_of(platform))
     text = (module.__doc__ or "").strip("\n")
     lines = text.splitlines()
     out: list[str] = []
@@ -76,7 +74,8 @@ def _module_of(platform: Platform) -> str:
     for module in sorted(sys.modules):
         if module.startswith("kpi_xl.ingest.platforms."):
             loaded = sys.modules[module]
-            if platform in (getattr(loaded, "PLATFORMS", None) or (getattr(loaded, "PLATFORM", None),)):
+            specs = getattr(loaded, "PLATFORMS", None) or (getattr(loaded, "PLATFORM", None),)
+            if platform in specs:
                 return module
     raise LookupError(platform.name)
 
@@ -110,9 +109,12 @@ def _columns(platform: Platform) -> list[tuple[str, Names]]:
     if platform.channel.column is not None:
         rows.append(("`channel` (see below)", platform.channel.column))
     rows.extend((f"`{key}`", names) for key, names in platform.measures.items())
-    rows.extend((f"{key} (a rate: a fraction or `%`)", names) for key, names in platform.rates.items())
-    rows.extend((f"{key} (seconds, or `H:MM:SS`)", names) for key, names in platform.durations.items())
-    rows.extend((f"{key} (read for derived measures)", names) for key, names in platform.inputs.items())
+    for kind, group in (
+        ("a rate: a fraction or `%`", platform.rates),
+        ("seconds, or `H:MM:SS`", platform.durations),
+        ("read for derived measures", platform.inputs),
+    ):
+        rows.extend((f"{key} ({kind})", names) for key, names in group.items())
     if platform.currency is not None and platform.currency.column is not None:
         rows.append(("`currency` (one per file)", platform.currency.column))
     return rows
@@ -120,7 +122,8 @@ def _columns(platform: Platform) -> list[tuple[str, Names]]:
 
 def _detect(detect: Detect) -> str:
     def one(names: Names) -> str:
-        return " / ".join(_code(n) for n in names.all[:3]) or f"a name matching {_code(names.pattern or '')}"
+        named = " / ".join(_code(n) for n in names.all[:3])
+        return named or f"a name matching {_code(names.pattern or '')}"
 
     parts = [one(n) for n in detect.all_of]
     parts.extend("one of " + ", ".join(one(n) for n in group) for group in detect.any_of)
@@ -147,16 +150,20 @@ def section(platform: Platform) -> str:
     ]
     reports = [s.where for s in platform.dates if isinstance(s, ReportRange)]
     if reports:
-        facts.append(f"* **Without a date column** every row covers the report's range: {reports[0]}.")
+        facts.append(
+            f"* **Without a date column** every row covers the report's range: {reports[0]}."
+        )
     channel = f"`{platform.channel.default}`"
     if platform.channel.table:
         pairs = ", ".join(f"{_code(k)} → `{v}`" for k, v in platform.channel.table.items())
         channel += f"; by the channel column: {pairs}"
-    facts.append(f"* **Channel:** {channel} (`channel_map` overrides, by value or `{{\"{platform.name}\": ...}}`).")
+    override = f'`{{"{platform.name}": ...}}`'
+    facts.append(f"* **Channel:** {channel} (`channel_map` overrides, by value or {override}).")
     if platform.currency is not None and platform.currency.header_pattern:
-        facts.append(f"* **Currency:** from a column name matching {_code(platform.currency.header_pattern)}.")
+        pattern = _code(platform.currency.header_pattern)
+        facts.append(f"* **Currency:** from a column name matching {pattern}.")
     for refusal in (*platform.refusals, *platform.unsupported):
-        facts.append(f"* **Refused:** \"{refusal.message}\"")
+        facts.append(f'* **Refused:** "{refusal.message}"')
     if platform.docs:
         facts.append(f"* {platform.docs}")
     if platform.references:
