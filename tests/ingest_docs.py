@@ -41,33 +41,36 @@ def _code(text: str) -> str:
 def _docstring(platform: Platform) -> str:
     """The platform module's docstring as Markdown (``::`` blocks fenced)."""
     module = sys.modules.get(_module_of(platform)) or importlib.import_module(_module_of(platform))
-    text = (module.__doc__ or "").strip("\n")
-    lines = text.splitlines()
-    out: list[str] = []
+    lines = (module.__doc__ or "").strip("\n").splitlines()
+    parts: list[str] = []  # prose and fenced blocks, in order
+    prose: list[str] = []
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.rstrip().endswith("::"):
-            head = line.rstrip()[:-2].rstrip()
-            if head:
-                out.append(head + ":")
+        if not line.rstrip().endswith("::"):
+            prose.append(line)
             i += 1
-            block: list[str] = []
-            while i < len(lines) and (not lines[i].strip() or lines[i].startswith("    ")):
-                block.append(lines[i][4:])
-                i += 1
-            while block and not block[-1].strip():
-                block.pop()
-            while block and not block[0].strip():
-                block.pop(0)
-            out.extend(["", "```", *block, "```", ""])
             continue
-        out.append(line)
+        head = line.rstrip()[:-2].rstrip()
+        if head:
+            prose.append(head + ":")
+        parts.append(_prose("\n".join(prose)))
+        prose = []
         i += 1
-    body = "\n".join(out)
-    body = re.sub(r"``([^`]+)``", r"`\1`", body)
-    body = re.sub(r":(?:class|func|mod|data):`~?([^`]+)`", r"`\1`", body)
-    return re.sub(r"\n{3,}", "\n\n", body).strip()
+        block: list[str] = []
+        while i < len(lines) and (not lines[i].strip() or lines[i].startswith("    ")):
+            block.append(lines[i][4:])
+            i += 1
+        text = "\n".join(block).strip("\n")
+        parts.append(f"\n```\n{text}\n```\n")
+    parts.append(_prose("\n".join(prose)))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(parts)).strip()
+
+
+def _prose(text: str) -> str:
+    """Docstring prose as Markdown: ````code```` and Sphinx roles as `code`."""
+    text = re.sub(r"``([^`]+)``", r"`\1`", text)
+    return re.sub(r":(?:class|func|mod|data):`~?([^`]+)`", r"`\1`", text)
 
 
 def _module_of(platform: Platform) -> str:

@@ -30,20 +30,33 @@ __all__ = ["concat", "detect", "find_tables", "read_document", "read_source"]
 
 
 def find_tables(doc: Document, platform: Platform) -> list[Table]:
-    """The tables of ``doc`` under a header ``platform`` recognizes (one per block)."""
+    """The tables of ``doc`` under a header ``platform`` recognizes (one per block).
+
+    A table's preamble is the records above its header; when the header opens its block
+    (a blank line came between, as in Microsoft Advertising's downloads), the records of
+    the block before it in the same file, if that block holds no table, stand in."""
     tables: list[Table] = []
+    carried: tuple[str, ...] = ()
+    carried_file: str | None = None
     for block in doc.blocks:
         above: list[str] = []
+        found = False
         for record in block.head(HEAD_RECORDS):
             if platform.is_header(header_names(record.cells)):
                 typed = platform.numeric(record.cells) if platform.numeric is not None else []
                 table = block.table(record, typed)
+                if not above and carried_file == block.file:
+                    above = list(carried)
                 table.preamble = tuple(above)
                 if not table.comments and block.comments:
                     table.comments = tuple(block.comments)
                 tables.append(table)
+                found = True
                 break
-            above.append(", ".join(c.strip() for c in record.cells if c.strip()))
+            text = ", ".join(c.strip() for c in record.cells if c.strip())
+            if text:
+                above.append(text)
+        carried, carried_file = (() if found else tuple(above)), block.file
     return tables
 
 

@@ -142,7 +142,8 @@ def linkedin(table: Table) -> tuple[dt.date, dt.date] | None:
 
 
 def microsoft_ads(table: Table) -> tuple[dt.date, dt.date] | None:
-    """Microsoft Advertising: ``"Report Time:","3/1/2026,3/31/2026"`` (a preamble record)."""
+    """Microsoft Advertising: ``Report Time: 3/1/2026,3/31/2026`` (one preamble record, or
+    two cells), or one day (``Report Time: 2/7/2020``)."""
     for line in table.preamble:
         match = re.match(r"\s*report time\s*:?\s*,?\s*(.+)$", line, re.I)
         if match is None:
@@ -152,6 +153,8 @@ def microsoft_ads(table: Table) -> tuple[dt.date, dt.date] | None:
             start, end = parse_day(parts[0]), parse_day(parts[1])
             if start is not None and end is not None and start <= end:
                 return start, end
+        if len(parts) == 1 and (day := parse_day(parts[0])) is not None:
+            return day, day
         found = parse_range(match.group(1))
         if found is not None:
             return found
