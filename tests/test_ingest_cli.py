@@ -84,11 +84,28 @@ def test_ingest_reads_the_bundled_sample(capsys: pytest.CaptureFixture[str]) -> 
 
 # every fixture that is an export on its own (Search Console's other tables are read only
 # inside the zip, beside Dates.csv)
-REFUSED = {"ga4_events.csv", "google_ads_all_time.csv", "google_ads_asset_report.csv"}
+#: Fixtures of exports kpi_xl refuses with a message (tested with their platform).
+REFUSED = {
+    "ga4_events.csv",
+    "google_ads_all_time.csv",
+    "google_ads_asset_report.csv",
+    "shopify_sales_by_product.csv",
+    "tiktok_ads_campaigns_undated.csv",
+}
 STANDALONE = [
     *(p for p in sorted(EXPORTS.glob("*.csv")) if p.name not in REFUSED),
     EXPORTS / "search_console" / "Dates.csv",
 ]
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refused_fixtures_are_refused_with_their_file_named(name: str) -> None:
+    from kpi_xl.errors import KpiXlError
+    from kpi_xl.ingest import load_report
+
+    with pytest.raises(KpiXlError) as caught:
+        load_report(EXPORTS / name)
+    assert name in str(caught.value)
 
 
 @pytest.mark.parametrize("path", STANDALONE, ids=lambda p: p.name)
