@@ -61,6 +61,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             out,
             template=args.template,
             lang=args.lang,
+            gross_margin=args.gross_margin,
             macro=args.macro,
             data_source=DEMO_SOURCE,
             progress=step,
@@ -81,6 +82,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             year=args.year,
             grain=args.grain,
             targets=args.targets,
+            currency=args.currency,
+            fx=args.fx,
+            gross_margin=args.gross_margin,
             macro=args.macro,
             progress=step,
         )
@@ -172,6 +176,21 @@ def cmd_export_email(args: argparse.Namespace) -> int:
     return 0
 
 
+def _share(text: str) -> float:
+    """A share typed on the command line: ``0.35`` or ``35%``."""
+    value = text.strip()
+    percent = value.endswith("%")
+    try:
+        number = float(value.rstrip("%").strip().replace(",", ".")) / (100 if percent else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected a share such as 0.35 or 35%"
+        ) from None
+    if not 0 < number <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a share above 0 and up to 100%")
+    return number
+
+
 def _add_build_options(p: argparse.ArgumentParser) -> None:
     from kpi_xl.vocabulary import LANGUAGES
 
@@ -181,6 +200,13 @@ def _add_build_options(p: argparse.ArgumentParser) -> None:
         help="ecommerce | leadgen | content | saas, or a YAML file (default: ecommerce)",
     )
     p.add_argument("--lang", default="en", choices=LANGUAGES, help="workbook language")
+    p.add_argument(
+        "--gross-margin",
+        type=_share,
+        metavar="SHARE",
+        help="your gross margin (0.35 or 35%%): ROI on gross profit; without it the plan "
+        "shows Revenue ROI (ROAS - 1)",
+    )
     p.add_argument(
         "--macro", action="store_true", help="write a macro-enabled .xlsm with a Refresh button"
     )
@@ -208,6 +234,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="plan year (default: the year of the latest data)")
     p.add_argument("--grain", choices=("month", "week", "quarter"), help="period grain")
     p.add_argument("--targets", help="CSV or YAML of kpi_id, channel, period, target")
+    p.add_argument(
+        "--currency",
+        metavar="CODE",
+        help="plan currency, e.g. EUR (default: the data's, when it has one; else the template's)",
+    )
+    p.add_argument(
+        "--fx",
+        action="append",
+        metavar="CODE=RATE",
+        help="exchange rate into the plan currency, e.g. --fx USD=0.92 (1 USD = 0.92 EUR); "
+        "repeat for each other currency of the data",
+    )
     _add_build_options(p)
     p.set_defaults(handler=cmd_build)
 

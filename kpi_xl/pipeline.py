@@ -10,7 +10,7 @@ written by :func:`write_plan`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,12 @@ import pandas as pd
 
 from kpi_xl.errors import KpiXlError
 from kpi_xl.fileio import atomic_path
-from kpi_xl.ingest import load_channel_data
+from kpi_xl.ingest import Ingested, load_report
 from kpi_xl.ingest.aggregate import aggregate
 from kpi_xl.ingest.canonical import with_ranges
 from kpi_xl.plan.layout import plan_layout
-from kpi_xl.plan.model import PlanModel, compute
+from kpi_xl.plan.model import ID_COLUMNS, PlanModel, compute, plan_measures
+from kpi_xl.plan.scopes import build_plan_data, check_currencies, money_measures
 from kpi_xl.plan.spec import PlanSpec, load_template
 from kpi_xl.plan.targets import Targets, load_targets
 from kpi_xl.workbook.writer import ExtraSheet, write_workbook
@@ -89,16 +90,41 @@ def parse_source(text: str, folder: Path, where: str | Path | None = None) -> Da
     return DataSource(paths=tuple(paths))
 
 
-def load(source: DataSource, grain: str | None = None) -> pd.DataFrame:
-    """The canonical table of a data source; with ``grain``, a row spanning several of its
-    periods is refused, naming its file and line."""
+def load_ingested(source: DataSource, grain: str | None = None) -> Ingested:
+    """The canonical table of a data source, with a report per export file; with
+    ``grain``, a row spanning several of its periods is refused, naming its file and
+    line."""
     if source.frame is not None:
-        return load_channel_data(source.frame, grain=grain)
+        return load_report(source.frame, grain=grain)
     if source.sample:
         from kpi_xl.sample_data import load_sample
 
-        return load_sample()
-    return load_channel_data(*source.paths, grain=grain)
+        return Ingested(load_sample(grain or "month"))
+    return load_report(*source.paths, grain=grain)
+
+
+def load(source: DataSource, grain: str | None = None) -> pd.DataFrame:
+    """The canonical table of a data source (see :func:`load_ingested`)."""
+    return load_ingested(source, grain).frame
+
+
+def data_currencies(frame: pd.DataFrame) -> list[str]:
+    """The currencies of the data's money (rows that report cost, revenue...)."""
+    money = [m for m in money_measures() if m in frame.columns]
+    if not money or frame.empty or "currency" not in frame.columns:
+        return []
+    codes = frame.loc[frame[money].notna().any(axis=1), "currency"].fillna("").astype(str)
+    return sorted({c for c in codes.unique() if c})
+
+
+def with_data_currency(spec: PlanSpec, ingested: Ingested, currency: str | None) -> PlanSpec:
+    """The plan in ``currency`` when given, else in the data's one currency (else the
+    template's); money in another currency without a rate is refused, naming its files."""
+    found = data_currencies(ingested.frame)
+    chosen = currency or (found[0] if len(found) == 1 else spec.currency)
+    spec = spec.with_choices(currency=chosen)
+    check_currencies(ingested.frame, spec.currency, spec.fx, ingested.currency_files() or None)
+    return spec
 
 
 def plan_model(
@@ -109,10 +135,45 @@ def plan_model(
 ) -> PlanModel:
     """Aggregate canonical data to the plan's periods and compute every value of the plan."""
     frame = with_ranges(frame)
-    aggregated = aggregate(frame, spec.grain, by=("channel", "campaign"))
+    missing = {c: "" for c in ("source", "campaign", "segment", "currency") if c not in frame}
+    if missing:  # a DataFrame given as it is (the loaders always add them)
+        frame = frame.assign(**missing)
+    aggregated = aggregate(frame, spec.grain, by=ID_COLUMNS[1:])
+    data = build_plan_data(frame, spec.grain, spec.currency, spec.fx, plan_measures(spec))
     start = pd.Timestamp(frame["date_from"].min()) if len(frame) else None
     end = pd.Timestamp(frame["date_to"].max()) if len(frame) else None
-    return compute(spec, aggregated, targets=targets, notes=notes, data_start=start, data_end=end)
+    return compute(
+        spec, aggregated, data, targets=targets, notes=notes, data_start=start, data_end=end
+    )
+
+
+def parse_fx(fx: Mapping[str, float] | Sequence[str] | None) -> dict[str, float] | None:
+    """Exchange rates from ``{"USD": 0.92}`` or ``["USD=0.92", ...]`` (the command line),
+    checked: a three-letter currency code and a positive rate."""
+    if not fx:
+        return None
+    pairs: list[tuple[str, object]] = []
+    if isinstance(fx, Mapping):
+        pairs = list(fx.items())
+    else:
+        for item in fx:
+            code, sep, text = str(item).partition("=")
+            if not sep:
+                raise KpiXlError(f"--fx {item!r}: expected CODE=RATE such as USD=0.92")
+            pairs.append((code, text))
+    out: dict[str, float] = {}
+    for code, rate in pairs:
+        key = str(code).strip().upper()
+        if len(key) != 3 or not key.isalpha():
+            raise KpiXlError(f"exchange rate for {code!r}: expected a currency code such as USD")
+        try:
+            value = float(str(rate).strip().replace(",", "."))
+        except ValueError:
+            raise KpiXlError(f"exchange rate for {key}: {rate!r} is not a number") from None
+        if not value > 0 or value != value or value == float("inf"):
+            raise KpiXlError(f"exchange rate for {key}: expected a positive number, got {rate!r}")
+        out[key] = value
+    return out
 
 
 def check_output(out: Path, *, macro: bool) -> None:
@@ -166,6 +227,9 @@ def build_plan(
     grain: str | None = None,
     targets: str | Path | Targets | None = None,
     *,
+    currency: str | None = None,
+    fx: Mapping[str, float] | None = None,
+    gross_margin: float | None = None,
     macro: bool = False,
     data_source: str | None = None,
     progress: Progress | None = None,
@@ -175,21 +239,28 @@ def build_plan(
     ``data`` is a DataFrame in the canonical schema or export paths (see
     :func:`kpi_xl.load_channel_data`); ``template`` a bundled template name or a YAML
     path; ``targets`` a CSV/YAML file or a mapping (kpi_id, channel|'all', period) ->
-    value that overrides the SMART suggestions. ``data_source`` is what the Settings sheet
-    records for refresh (default: the paths given, or ``sample:NAME``).
+    value that overrides the SMART suggestions. ``currency`` is the plan currency (default:
+    the data's, when it has one, else the template's); ``fx`` exchange rates into it
+    (``{"USD": 0.92}``: 1 USD = 0.92 of the plan currency), needed when the data's money is
+    in other currencies; ``gross_margin`` (0.35 = 35 %) turns Revenue ROI into ROI.
+    ``data_source`` is what the Settings sheet records for refresh (default: the paths
+    given, or ``sample:NAME``).
     """
     out = Path(out)
     check_output(out, macro=macro)
-    spec = load_template(template).with_choices(lang=lang, year=year, grain=grain)
+    spec = load_template(template).with_choices(
+        lang=lang, year=year, grain=grain, gross_margin=gross_margin, fx=parse_fx(fx)
+    )
     user_targets: dict[Any, float] = (
         load_targets(targets) if isinstance(targets, str | Path) else dict(targets or {})
     )
     step = progress or (lambda _msg: None)
     source = source_of(data)
     step("loading data")
-    frame = load(source, spec.grain)
+    ingested = load_ingested(source, spec.grain)
+    spec = with_data_currency(spec, ingested, currency)
     step("computing")
-    model = plan_model(frame, spec, user_targets)
-    del frame  # the model holds the period-aggregated table; the rows are not needed now
+    model = plan_model(ingested.frame, spec, user_targets)
+    del ingested  # the model holds the period-aggregated tables; the rows are not needed now
     recorded = data_source if data_source is not None else source.describe()
     return write_plan(model, out, data_source=recorded, macro=macro, progress=step)

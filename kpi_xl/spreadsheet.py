@@ -3,6 +3,7 @@ and A1 references (the one place they are spelled)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from xlsxwriter.utility import quote_sheetname, xl_cell_to_rowcol, xl_rowcol_to_cell
@@ -46,3 +47,14 @@ def rowcol(cell: str) -> tuple[int, int]:
     """``B4`` -> (3, 1), 0-based."""
     row, col = xl_cell_to_rowcol(cell.replace("$", ""))
     return int(row), int(col)
+
+
+def row_runs(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive rows, as (first, last): ``[3, 4, 6]`` -> ``[(3, 4), (6, 6)]``."""
+    runs: list[tuple[int, int]] = []
+    for row in sorted(set(rows)):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs

@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from kpi_xl import catalog
 from kpi_xl.catalog import KPI, LANGUAGES, Expression
+from kpi_xl.catalog.records import PARAMETERS
 
 GOLDEN = Path(__file__).parent / "golden" / "catalog.json"
 
@@ -36,6 +37,7 @@ def catalog_snapshot() -> dict[str, Any]:
                 "unbounded": kpi.unbounded,
                 "direction": kpi.direction,
                 "expression": kpi.expression.text,
+                "sources": "same platform" if kpi.matched else "blended",
                 "names": {lang: kpi.names[lang] for lang in LANGUAGES},
             }
             for kpi in catalog.kpis().values()
@@ -44,11 +46,15 @@ def catalog_snapshot() -> dict[str, Any]:
             {
                 "id": m.id,
                 "aggregation": m.aggregation,
+                "record": m.record,
+                "systems": list(m.systems),
                 "unit": m.unit,
                 "non_additive": m.non_additive,
             }
             for m in catalog.measures().values()
         ],
+        # every KPI id the catalog renamed, with the id that replaced it and why
+        "renames": [{"old": r.old, "new": r.new, "why": r.why} for r in catalog.renames().values()],
     }
 
 
@@ -60,7 +66,7 @@ def snapshot_text() -> str:
 
 #: Every function the catalog's and helpers' formulas may use: in every Excel since 2007,
 #: LibreOffice and formualizer; no dynamic arrays, no _xlfn. future functions.
-PORTABLE_FUNCTIONS = {"IFERROR", "IF", "OR", "AND", "ABS"}
+PORTABLE_FUNCTIONS = {"IFERROR", "IF", "OR", "AND", "ABS", "ROUND"}
 FORBIDDEN = ("XLOOKUP", "XMATCH", "LET", "LAMBDA", "FILTER", "SORT", "SORTBY", "UNIQUE",
              "SEQUENCE", "RANDARRAY", "TEXTJOIN", "IFS", "SWITCH", "_XLFN", "_XLWS",
              "@")  # fmt: skip
@@ -79,8 +85,13 @@ def assert_portable(formula: str) -> None:
         assert word not in outside_text, (word, formula)
 
 
+def inputs() -> list[str]:
+    """What a KPI expression may read: the base measures, then the plan parameters."""
+    return [*catalog.measures(), *PARAMETERS]
+
+
 def cell_refs(kpi: KPI, row: int = 1) -> tuple[dict[str, str], dict[str, str]]:
-    measures = list(catalog.measures())
+    measures = inputs()
     refs = {m: xl_rowcol_to_cell(row, 2 + measures.index(m)) for m in kpi.expression.measures}
     prev = {
         m: xl_rowcol_to_cell(row, 2 + len(measures) + measures.index(m))
@@ -97,7 +108,7 @@ _RNG_SEED = 20240601
 
 def _typical() -> tuple[dict[str, float], dict[str, float]]:
     rng = np.random.default_rng(_RNG_SEED)
-    ids = list(catalog.measures())
+    ids = inputs()
     current = {m: round(float(rng.uniform(50, 50_000)), 2) for m in ids}
     previous = {m: round(float(rng.uniform(50, 50_000)), 2) for m in ids}
     return current, previous
@@ -105,7 +116,7 @@ def _typical() -> tuple[dict[str, float], dict[str, float]]:
 
 def _fractional() -> tuple[dict[str, float], dict[str, float]]:
     rng = np.random.default_rng(_RNG_SEED + 1)
-    ids = list(catalog.measures())
+    ids = inputs()
     return (
         {m: float(rng.uniform(0.001, 3.0)) for m in ids},
         {m: float(rng.uniform(0.001, 3.0)) for m in ids},

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kpi_xl.errors import KpiXlError
-from kpi_xl.ingest.aggregate import aggregate
+from kpi_xl.ingest.aggregate import aggregate, whole_gaps
 from kpi_xl.periods import period_bounds, period_key, periods_of_year
 
 NAN = np.nan
@@ -59,7 +59,7 @@ DATA = table(
 )
 
 
-def test_month_by_channel_sum_last_max() -> None:
+def test_month_by_channel_sum_last_whole() -> None:
     out = aggregate(DATA, "month", by=["channel"])
     assert out["period"].tolist() == ["2025-01", "2025-01", "2025-02"]
     assert out["channel"].tolist() == ["email", "seo", "seo"]
@@ -73,7 +73,8 @@ def test_month_by_channel_sum_last_max() -> None:
     # last: the latest date with a value is Jan 31 (campaign a has none that day): 7;
     # campaigns reporting on that date are summed
     assert jan_seo["followers"] == 7
-    assert jan_seo["reach"] == 90  # max, a lower bound of the month's reach
+    # whole: daily rows never give a month's reach (people seen on two days count once)
+    assert np.isnan(jan_seo["reach"])
     # email reported no sessions at all in January: NaN, not 0
     assert np.isnan(out.iloc[0]["sessions"])
     assert out.iloc[0]["conversions"] == 3
@@ -185,3 +186,98 @@ def test_empty_table_keeps_the_columns() -> None:
 def test_errors(call: object, message: str) -> None:
     with pytest.raises(KpiXlError, match=message):
         call()  # type: ignore[operator]
+
+
+# -- whole-period measures (reach, users) ----------------------------------------------------
+
+WHOLE = pd.DataFrame(
+    {
+        "date_from": pd.to_datetime(
+            [
+                "2026-03-01",
+                "2026-03-01",
+                "2026-03-02",
+                "2026-03-01",
+                "2026-03-01",
+                "2026-03-01",
+                "2026-03-01",
+            ]
+        ),
+        "date_to": pd.to_datetime(
+            [
+                "2026-03-31",
+                "2026-03-01",
+                "2026-03-02",
+                "2026-03-31",
+                "2026-03-31",
+                "2026-03-31",
+                "2026-03-31",
+            ]
+        ),
+        "channel": [
+            "paid_social",
+            "paid_social",
+            "paid_social",
+            "seo",
+            "paid_social",
+            "display",
+            "paid_social",
+        ],
+        "source": ["meta_ads", "meta_ads", "meta_ads", "ga4", "linkedin", "dv360", "linkedin"],
+        # row 0: Meta's total row for March (reach only); rows 1-2: Meta campaign A per day;
+        # rows 4 and 6: LinkedIn's campaigns B and C for March (no total row); row 5: a
+        # display platform's only campaign for March
+        "campaign": ["", "A", "A", "", "B", "Spring", "C"],
+        "segment": [""] * 7,
+        "currency": [""] * 7,
+        "reach": [900, 100, 120, NAN, 30, 400, 20],
+        "impressions": [NAN, 300, 400, NAN, 50, 1000, 40],
+        "users": [NAN, NAN, NAN, 50, NAN, NAN, NAN],
+    }
+)
+
+
+def test_whole_measures_come_from_one_whole_period_row_of_one_source() -> None:
+    by_source = aggregate(WHOLE, "month", by=("channel", "source")).set_index("source")
+    # Meta: its total row (900), not the campaign's daily rows (100 + 120)
+    assert by_source.loc["meta_ads", "reach"] == 900
+    assert by_source.loc["meta_ads", "impressions"] == 300 + 400
+    # LinkedIn's reach is per campaign (B, C): people reached by both count once, so the
+    # campaigns' reach cannot be added
+    assert np.isnan(by_source.at["linkedin", "reach"])  # type: ignore[arg-type]
+    assert by_source.loc["ga4", "users"] == 50
+    # a platform's only campaign of the month: its reach is the platform's
+    assert by_source.loc["dv360", "reach"] == 400
+    by_channel = aggregate(WHOLE, "month", by=("channel",)).set_index("channel")
+    # two platforms report paid-social reach: people reached by both would count twice
+    assert np.isnan(by_channel.at["paid_social", "reach"])  # type: ignore[arg-type]
+    assert by_channel.loc["display", "reach"] == 400
+    by_campaign = aggregate(WHOLE, "month", by=("channel", "campaign"))
+    reach = dict(zip(by_campaign["campaign"], by_campaign["reach"], strict=True))
+    assert np.isnan(reach["A"])  # two days of campaign A: not a month's reach
+    assert reach["B"] == 30  # LinkedIn's March row for campaign B is that campaign's reach
+    assert reach["C"] == 20
+
+
+def test_whole_gaps_say_why_a_whole_measure_is_blank() -> None:
+    gaps = whole_gaps(WHOLE, "month", by=("channel", "source"))
+    assert gaps[["channel", "source", "measure", "gap"]].values.tolist() == [
+        ["paid_social", "linkedin", "reach", "split"]
+    ]
+    by_channel = whole_gaps(WHOLE, "month", by=("channel",))
+    assert by_channel[["channel", "measure", "gap"]].values.tolist() == [
+        ["paid_social", "reach", "several"]
+    ]
+    by_campaign = whole_gaps(WHOLE, "month", by=("channel", "campaign"))
+    assert by_campaign[["campaign", "measure", "gap"]].values.tolist() == [
+        ["A", "reach", "partial"]
+    ]
+
+
+def test_a_whole_row_of_the_current_partial_period_counts() -> None:
+    """A month-to-date export (1-20 March) is the whole of what the source has for March."""
+    rows = WHOLE.iloc[[0]].assign(date_to=pd.Timestamp("2026-03-20"))
+    out = aggregate(rows, "month", by=("channel", "source"))
+    assert out["reach"].tolist() == [900]
+    late = WHOLE.iloc[[0]].assign(date_from=pd.Timestamp("2026-03-02"))
+    assert np.isnan(aggregate(late, "month", by=("channel", "source"))["reach"].iloc[0])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from catalog_support import SCENARIOS, assert_portable, cell_refs, scenario_inputs
+from catalog_support import SCENARIOS, assert_portable, cell_refs, inputs, scenario_inputs
 from engines import (
     Mismatch,
     compare_cached,
@@ -60,7 +60,7 @@ def _input(sheet: PlanSheet, row: int, col: int, value: float | None) -> None:
 
 def _kpi_sheet(sheet: PlanSheet) -> tuple[int, int]:
     """One row per (KPI, scenario): inputs and the KPI's formula with the Python value."""
-    measures = list(catalog.measures())
+    measures = inputs()
     header = ["kpi", "scenario", *measures, *(f"prev({m})" for m in measures), "value"]
     for col, text in enumerate(header):
         write_text(sheet, 0, col, text)
@@ -158,7 +158,7 @@ PACE_DAYS = ((10, 31), (30, 30), (1, 92), (45, 365))
 
 def _pace_sheet(sheet: PlanSheet) -> int:
     """Every KPI paced to the period end: a factor cell scales each flow's reference."""
-    measures = list(catalog.measures())
+    measures = inputs()
     header = ["kpi", "elapsed", "total", "factor", *measures, *(f"prev({m})" for m in measures)]
     for col, text in enumerate([*header, "paced"]):
         write_text(sheet, 0, col, text)

@@ -23,12 +23,15 @@ from kpi_xl.catalog import LANGUAGES, Expression, ExpressionError, helpers
 
 def test_hand_computed_values() -> None:
     get = catalog.get
-    # 30 conversions in 1,200 sessions: 30 / 1200 = 1 / 40
-    assert get("conversion_rate").evaluate({"conversions": 30, "sessions": 1200}) == 0.025
+    # 30 sessions with a key event in 1,200 sessions: 30 / 1200 = 1 / 40
+    assert get("key_event_rate").evaluate({"key_event_sessions": 30, "sessions": 1200}) == 0.025
     # 50 spent on 20,000 impressions: 50 / 20 thousand = 2.5 per thousand
     assert get("cpm").evaluate({"cost": 50, "impressions": 20_000}) == 2.5
     # revenue 1,500 for a cost of 1,000: a gain of 500 per 1,000
-    assert get("roi").evaluate({"revenue": 1500, "cost": 1000}) == 0.5
+    assert get("revenue_roi").evaluate({"revenue": 1500, "cost": 1000}) == 0.5
+    # at a 40 % gross margin that revenue is 600 of profit for a cost of 1,000: a loss of 400
+    roi = get("roi").evaluate({"revenue": 1500, "cost": 1000, "gross_margin": 0.4})
+    assert roi == pytest.approx(-0.4, rel=1e-15)
     # revenue 1,150 after 1,000 in the previous period: 15% growth
     growth = get("sales_growth").evaluate({"revenue": 1150}, {"revenue": 1000})
     assert growth == pytest.approx(0.15, rel=1e-15)
@@ -62,9 +65,9 @@ def test_scalar_results_are_python_floats() -> None:
 
 
 def test_vectorized_on_numpy_arrays() -> None:
-    kpi = catalog.get("conversion_rate")
+    kpi = catalog.get("key_event_rate")
     result = kpi.evaluate(
-        {"conversions": np.array([30, 0, 5, 1]), "sessions": np.array([1200, 0, 0, 4])}
+        {"key_event_sessions": np.array([30, 0, 5, 1]), "sessions": np.array([1200, 0, 0, 4])}
     )
     assert isinstance(result, np.ndarray)
     np.testing.assert_array_equal(result, [0.025, np.nan, np.nan, 0.25])
@@ -145,11 +148,14 @@ def test_formula_text_by_hand() -> None:
     def excel(kpi_id: str, refs: dict[str, str], prev: dict[str, str] | None = None) -> str:
         return catalog.get(kpi_id).expression.to_excel(refs, prev)
 
-    assert excel("conversion_rate", {"conversions": "B2", "sessions": "C2"}) == (
+    assert excel("key_event_rate", {"key_event_sessions": "B2", "sessions": "C2"}) == (
         'IFERROR(B2/C2,"")'
     )
     assert excel("cpm", {"cost": "B2", "impressions": "C2"}) == 'IFERROR(B2/C2*1000,"")'
-    assert excel("roi", {"revenue": "B2", "cost": "C2"}) == 'IFERROR((B2-C2)/C2,"")'
+    assert excel("revenue_roi", {"revenue": "B2", "cost": "C2"}) == 'IFERROR((B2-C2)/C2,"")'
+    assert excel("roi", {"revenue": "B2", "cost": "C2", "gross_margin": "kpi_GrossMargin"}) == (
+        'IFERROR((B2*kpi_GrossMargin-C2)/C2,"")'
+    )
     growth = excel("sales_growth", {"revenue": "B2"}, {"revenue": "C2"})
     assert growth == 'IFERROR((B2-C2)/C2,"")'
     clv_refs = {"revenue": "B2", "customers": "C2", "churned_customers": "D2"}
@@ -175,7 +181,7 @@ def test_formula_is_guarded_and_portable(kpi_id: str) -> None:
     paced = helpers.pace_formula(kpi, refs, "$Z$1", prev)
     assert_portable(paced)
     assert "$Z$1" in paced or not any(
-        catalog.measures()[m].aggregation == "sum" for m in kpi.expression.measures
+        catalog.measures()[m].aggregation == "sum" for m in kpi.measures
     )
 
 
@@ -198,8 +204,10 @@ def test_words_name_the_measures_in_each_language(lang: str) -> None:
     measures = catalog.measures()
     for kpi in catalog.kpis().values():
         words = kpi.words(lang)
-        for m in kpi.expression.measures:
+        for m in kpi.measures:
             assert measures[m].name(lang) in words, (kpi.id, lang, words)
+        for p in kpi.parameters:
+            assert catalog.label(p, lang) in words, (kpi.id, lang, words)
         for m in kpi.expression.previous:
             prev_name = catalog.label("previous_of", lang).format(name=measures[m].name(lang))
             assert prev_name in words, (kpi.id, lang, words)
@@ -208,7 +216,8 @@ def test_words_name_the_measures_in_each_language(lang: str) -> None:
 
 
 def test_words_by_hand() -> None:
-    assert catalog.get("conversion_rate").words() == "Conversions ÷ Sessions"
+    assert catalog.get("key_event_rate").words() == "Sessions with a key event ÷ Sessions"
+    assert catalog.get("roi").words() == "(Revenue × Gross margin − Cost) ÷ Cost"
     assert catalog.get("cpm").words("fi") == "Kustannukset ÷ Näyttökerrat × 1000"
     assert catalog.get("sales_growth").words() == (
         "(Revenue − Revenue (previous period)) ÷ Revenue (previous period)"

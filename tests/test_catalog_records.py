@@ -36,9 +36,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "email click rate": ("email_click_rate",),
     "inbound links / referring domains": ("backlinks", "referring_domains"),
     "landing page conversion rate": ("landing_page_conversion_rate",),
-    "blog post visits": ("blog_post_visits",),
-    "conversions": ("conversions",),
-    "conversion rate": ("conversion_rate",),
+    "blog post visits": ("blog_post_views",),
+    # GA4 key events and the ad platforms' conversions are different counts: both are kept
+    "conversions": ("key_events", "conversions"),
+    "conversion rate": ("key_event_rate", "click_conversion_rate"),
     "cost per conversion (CPA)": ("cost_per_conversion",),
     "cost per lead": ("cost_per_lead",),
     "new customers": ("new_customers",),
@@ -48,9 +49,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "organic traffic": ("organic_traffic",),
     "average order value": ("average_order_value",),
     "retention rate": ("retention_rate",),
-    "ROI": ("roi",),
+    "ROI": ("roi", "revenue_roi"),
     "keyword position": ("keyword_position",),
-    "customer satisfaction": ("customer_satisfaction",),
+    "customer satisfaction": ("csat", "average_satisfaction"),
     "ROAS": ("roas",),
     "CPC": ("cost_per_click",),
     "CPM": ("cpm",),
@@ -69,6 +70,8 @@ LOWER_IS_BETTER = {
     "cac",
     "cost_per_conversion",
     "cost_per_lead",
+    "blended_cpa",
+    "blended_cpl",
     "cost_per_click",
     "cpm",
     "sales_response_time",
@@ -97,8 +100,10 @@ def test_directions_of_costs_losses_and_delays() -> None:
     for kpi in catalog.kpis().values():
         if kpi.id in LOWER_IS_BETTER:
             assert kpi.direction == "lower_is_better", kpi.id
-    assert catalog.get("conversion_rate").higher_is_better
+    assert catalog.get("key_event_rate").higher_is_better
     assert catalog.get("roi").higher_is_better
+    # a budget: underspending is as far from plan as overspending
+    assert catalog.get("marketing_spend").direction == "near_target"
 
 
 def test_ids_are_snake_case_and_names_complete_in_every_language() -> None:
@@ -129,15 +134,31 @@ def test_names_are_in_their_script() -> None:
 def test_every_expression_reads_only_base_measures() -> None:
     known = catalog.measures()
     for kpi in catalog.kpis().values():
-        assert kpi.expression.all_measures, kpi.id
-        assert set(kpi.expression.all_measures) <= set(known), kpi.id
+        assert kpi.all_measures, kpi.id
+        assert set(kpi.all_measures) <= set(known), kpi.id
         assert kpi.is_ratio == ("/" in kpi.expression.text)
 
 
 def test_get_names_close_matches_for_an_unknown_id() -> None:
     assert catalog.get("cpm").id == "cpm"
-    with pytest.raises(KeyError, match="did you mean conversion_rate"):
-        catalog.get("conversion_rte")
+    with pytest.raises(KeyError, match="did you mean key_event_rate"):
+        catalog.get("key_event_rte")
+
+
+def test_renamed_ids_read_as_the_kpis_that_replaced_them() -> None:
+    assert catalog.get("conversion_rate").id == "key_event_rate"
+    assert catalog.get("customer_satisfaction").id == "average_satisfaction"
+    assert catalog.get("blog_post_visits").id == "blog_post_views"
+    for rename in catalog.renames().values():
+        assert rename.old not in catalog.kpis() and rename.why
+
+
+def test_same_platform_kpis_read_only_platform_measures() -> None:
+    """Google Ads' CPA is Google Ads' cost over Google Ads' conversions; a KPI dividing by a
+    site figure (GA4 key events) is blended."""
+    same = {k for k, kpi in catalog.kpis().items() if kpi.matched}
+    assert {"cost_per_conversion", "roas", "cost_per_lead", "ctr", "frequency"} <= same
+    assert not {"blended_cpa", "blended_cpl", "key_event_rate", "cac", "roi"} & same
 
 
 # -- golden snapshot -------------------------------------------------------------------------

@@ -28,8 +28,8 @@ def test_table_lists_every_kpi(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(lines[1]) <= {"-", " "}
     assert len(lines) == 2 + len(catalog.kpis())
     assert [line.split()[0] for line in lines[2:]] == list(catalog.kpis())
-    rate = next(line for line in lines if line.startswith("conversion_rate "))
-    assert "Conversion rate" in rate and "Conversions ÷ Sessions" in rate
+    rate = next(line for line in lines if line.startswith("key_event_rate "))
+    assert "Key event rate" in rate and "Sessions with a key event ÷ Sessions" in rate
     assert "Higher is better" in rate
 
 
@@ -49,7 +49,8 @@ def test_json_matches_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
     assert [r["id"] for r in rows] == list(catalog.kpis())
     assert all(list(r) == COLUMNS for r in rows)
     by_id = {r["id"]: r for r in rows}
-    assert by_id["roi"]["formula"] == "(Revenue − Cost) ÷ Cost"
+    assert by_id["revenue_roi"]["formula"] == "(Revenue − Cost) ÷ Cost"
+    assert by_id["roi"]["formula"] == "(Revenue × Gross margin − Cost) ÷ Cost"
     assert by_id["roi"]["category"] == "Financial"
 
 
@@ -57,8 +58,8 @@ def test_persian_names(capsys: pytest.CaptureFixture[str]) -> None:
     out = run(capsys, "--lang", "fa", "--format", "json")
     assert "نرخ تبدیل" in out  # raw UTF-8, not \u escapes
     by_id = {r["id"]: r for r in json.loads(out)}
-    assert by_id["conversion_rate"]["name"] == "نرخ تبدیل"
-    assert by_id["conversion_rate"]["formula"] == "تبدیل‌ها ÷ نشست‌ها"
+    assert by_id["click_conversion_rate"]["name"] == "نرخ تبدیل کلیک (پلتفرم)"
+    assert by_id["cpm"]["formula"] == "هزینه ÷ نمایش‌ها × 1000"
     assert all(r["name"] == catalog.get(r["id"]).name("fa") for r in by_id.values())
     table = run(capsys, "--lang", "fa")
     assert "نرخ تبدیل" in table

@@ -173,7 +173,7 @@ def test_change_difference(current: float, previous: float) -> None:
 def test_change_is_a_difference_for_changes_and_margins() -> None:
     by_difference = {k.id for k in catalog.kpis().values() if helpers.change_is_difference(k)}
     assert {"sales_growth", "roi", "list_growth_rate", "follower_growth_rate"} <= by_difference
-    assert not {"conversion_rate", "sessions", "cpm", "cac"} & by_difference
+    assert not {"key_event_rate", "sessions", "cpm", "cac"} & by_difference
 
 
 # -- pace ------------------------------------------------------------------------------------
@@ -210,12 +210,12 @@ def _flow_ratio_kpis() -> list[str]:
         for k in catalog.kpis().values()
         if k.is_ratio
         and not k.expression.previous
-        and all(catalog_measures[m].aggregation == "sum" for m in k.expression.measures)
+        and all(catalog_measures[m].aggregation == "sum" for m in k.measures)
     ]
 
 
 def test_most_ratios_are_ratios_of_flows() -> None:
-    assert {"conversion_rate", "ctr", "cpm", "roi", "email_open_rate"} <= set(_flow_ratio_kpis())
+    assert {"key_event_rate", "ctr", "cpm", "roi", "email_open_rate"} <= set(_flow_ratio_kpis())
 
 
 @pytest.mark.parametrize("kpi_id", _flow_ratio_kpis())

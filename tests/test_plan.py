@@ -180,7 +180,7 @@ def test_public_api_is_declared() -> None:
     assert set(kpi_xl._PUBLIC) == set(kpi_xl.__all__) - {"__version__"}  # lazy map agrees
     for name in kpi_xl.__all__:
         assert getattr(kpi_xl, name) is not None
-    assert kpi_xl.catalog.get("cost_per_lead").evaluate({"cost": 1200.0, "leads": 48}) == 25.0
+    assert kpi_xl.catalog.get("blended_cpl").evaluate({"cost": 1200.0, "leads": 48}) == 25.0
     with pytest.raises(AttributeError):
         kpi_xl.not_public  # noqa: B018
 

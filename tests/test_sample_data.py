@@ -11,14 +11,19 @@ import pytest
 
 from kpi_xl.catalog import get
 from kpi_xl.plan.spec import BUNDLED, load_template
-from kpi_xl.sample_data import canonical_columns, load_sample
+from kpi_xl.sample_data import (
+    canonical_columns,
+    load_daily_sample,
+    load_sample,
+    whole_period_rows,
+)
 from kpi_xl.sample_data.generate import generate, generate_size, main
 from kpi_xl.sample_data.store import LAUNCH, OUTAGE
 
 
 @pytest.fixture(scope="module")
 def sample() -> pd.DataFrame:
-    return load_sample()
+    return load_daily_sample()
 
 
 def test_bundled_file_is_what_the_seeded_generator_writes(sample: pd.DataFrame) -> None:
@@ -26,6 +31,28 @@ def test_bundled_file_is_what_the_seeded_generator_writes(sample: pd.DataFrame) 
     pd.testing.assert_frame_equal(fresh, sample, check_dtype=False, check_exact=False, rtol=1e-12)
     pd.testing.assert_frame_equal(canonical_columns(generate()), fresh)  # same seed, same data
     assert not generate(seed=1).equals(fresh)
+
+
+def test_whole_period_users_and_reach_are_never_sums_of_days(sample: pd.DataFrame) -> None:
+    """A person seen on two days of a month is one user of the month: the sample gives
+    each month's distinct users and reach as a platform reports them, below the sum of its
+    daily counts, on one row per channel (and users for all channels) from the month's
+    first day to its last day of data."""
+    whole = whole_period_rows(sample, "month")
+    assert len(load_sample("month")) == len(sample) + len(whole)
+    assert (whole["campaign"] == "").all() and (whole["date_from"].dt.day == 1).all()
+    march = whole[whole["date_from"] == pd.Timestamp("2026-03-01")].set_index("channel")
+    users = march["users"].astype(float).to_dict()
+    days = sample[(sample["date_from"] >= "2026-03-01") & (sample["date_from"] <= "2026-03-31")]
+    daily_users = days.groupby("channel")["users"].sum().astype(float).to_dict()
+    for channel, total in daily_users.items():
+        assert 0 < users[channel] < total, channel
+    assert users["all"] < sum(v for k, v in users.items() if k != "all")
+    assert (march["date_to"] == pd.Timestamp("2026-03-31")).all()
+    daily_reach = float(days.loc[days["channel"] == "paid_social", "reach"].sum())
+    assert float(march["reach"].astype(float).to_dict()["paid_social"]) < daily_reach
+    last = whole["date_from"].max()
+    assert (whole.loc[whole["date_from"] == last, "date_to"] == sample["date_to"].max()).all()
 
 
 def test_a_store_with_several_channels_and_campaigns(sample: pd.DataFrame) -> None:
@@ -48,7 +75,7 @@ def test_every_channel_kpi_of_the_templates_has_its_measures(
         if rows.empty:  # a channel the store does not use: the plan shows "no data"
             continue
         for kpi_id in kpi_ids:
-            for measure in get(kpi_id).expression.all_measures:
+            for measure in get(kpi_id).all_measures:
                 assert rows[measure].notna().any(), (template, channel, kpi_id, measure)
 
 

@@ -256,8 +256,11 @@ def test_golden_readme_names_the_command() -> None:
 
 
 def test_every_kpi_has_exactly_one_udf(specs: dict[str, UDFSpec]) -> None:
-    per_kpi = Counter(s.kpi_id for s in specs.values() if s.kpi_id is not None)
-    assert per_kpi == Counter(list(catalog.kpis()))
+    own = [s for s in specs.values() if s.kpi_id is not None and s.name == udf_name(s.kpi_id)]
+    assert Counter(s.kpi_id for s in own) == Counter(list(catalog.kpis()))
+    # renamed KPIs keep their old UDF name, computing the KPI that replaced them
+    renamed = {s.name: s.kpi_id for s in specs.values() if s.kpi_id and s not in own}
+    assert renamed == {udf_name(r.old): r.new for r in catalog.renames().values()}
     for kpi in catalog.kpis().values():
         spec = specs[udf_name(kpi.id)]
         assert spec.kpi_id == kpi.id
@@ -292,7 +295,7 @@ def test_prefix_cannot_collide_with_excel() -> None:
 def test_kpi_udf_arguments_follow_the_expression(specs: dict[str, UDFSpec]) -> None:
     for kpi in catalog.kpis().values():
         spec = specs[udf_name(kpi.id)]
-        expected = list(kpi.expression.measures) + [f"{m}_prev" for m in kpi.expression.previous]
+        expected = [*kpi.measures, *(f"{m}_prev" for m in kpi.expression.previous), *kpi.parameters]
         assert [a.name for a in spec.args] == expected == list(kpi_arg_names(kpi))
         assert all(a.options == RANGE_OPTIONS and not a.optional for a in spec.args)
         assert list(inspect.signature(getattr(udfs, spec.name)).parameters) == expected
@@ -321,8 +324,10 @@ def test_kpi_docstrings_come_from_the_catalog(specs: dict[str, UDFSpec]) -> None
     assert kpi.definition[:40] in ctr.doc
     assert udfs.KPI_CTR.__doc__ == ctr.doc
     for spec in specs.values():
-        if spec.kpi_id:
+        if spec.kpi_id and spec.name == udf_name(spec.kpi_id):
             assert spec.doc.startswith(catalog.get(spec.kpi_id).name()), spec.name
+        elif spec.kpi_id:  # a renamed KPI's old name
+            assert spec.doc.startswith(f"Renamed: use {udf_name(spec.kpi_id)} instead."), spec.name
     assert specs["KPI_ORGANIC_TRAFFIC"].args[0].doc.startswith("Sessions (SEO only)")
     assert "period-end value" in specs["KPI_FOLLOWERS"].args[0].doc
 
@@ -331,9 +336,11 @@ def test_kpi_docstrings_come_from_the_catalog(specs: dict[str, UDFSpec]) -> None
 
 
 def test_ratio_of_sums_over_2d_ranges_with_empty_cells() -> None:
-    conversions = [[10, 20], [None, 30]]
+    key_event_sessions = [[10, 20], [None, 30]]
     sessions = [[100, 100], [100, None]]
-    assert udfs.KPI_CONVERSION_RATE(conversions, sessions) == pytest.approx(60 / 300)
+    assert udfs.KPI_KEY_EVENT_RATE(key_event_sessions, sessions) == pytest.approx(60 / 300)
+    # the old name of a renamed KPI still works in workbooks that call it
+    assert udfs.KPI_CONVERSION_RATE(key_event_sessions, sessions) == pytest.approx(60 / 300)
 
 
 def test_scalars_lists_and_arrays() -> None:
@@ -345,7 +352,9 @@ def test_scalars_lists_and_arrays() -> None:
     )
     assert udfs.KPI_SESSIONS([[1, None], [2, 3]]) == 6.0
     assert udfs.KPI_ROAS([[250.0]], [[100.0]]) == pytest.approx(2.5)
-    assert udfs.KPI_ROI(150, 100) == pytest.approx(0.5)
+    assert udfs.KPI_REVENUE_ROI(150, 100) == pytest.approx(0.5)
+    # ROI on gross profit: 150 x 40 % = 60 for a cost of 100
+    assert udfs.KPI_ROI(150, 100, 0.4) == pytest.approx(-0.4)
 
 
 def test_text_logical_values_and_nan_are_ignored_like_sum() -> None:
@@ -360,10 +369,10 @@ def test_previous_period_arguments() -> None:
 
 
 def test_undefined_is_empty_text_never_an_exception() -> None:
-    assert udfs.KPI_CONVERSION_RATE(10, 0) == ""
-    assert udfs.KPI_CONVERSION_RATE([[None, ""]], [[100]]) == ""
-    assert udfs.KPI_CONVERSION_RATE(None, None) == ""
-    assert udfs.KPI_CONVERSION_RATE([[10, "#N/A"]], [[100]]) == ""  # an error cell
+    assert udfs.KPI_KEY_EVENT_RATE(10, 0) == ""
+    assert udfs.KPI_KEY_EVENT_RATE([[None, ""]], [[100]]) == ""
+    assert udfs.KPI_KEY_EVENT_RATE(None, None) == ""
+    assert udfs.KPI_KEY_EVENT_RATE([[10, "#N/A"]], [[100]]) == ""  # an error cell
     assert udfs.KPI_SALES_GROWTH(100, 0) == ""
     assert udfs.KPI_CTR([], 100) == ""
 
@@ -372,10 +381,9 @@ def test_every_kpi_udf_agrees_with_the_catalog() -> None:
     for kpi in catalog.kpis().values():
         names = kpi_arg_names(kpi)
         cells = [[[float(i + 2), None], [float(i + 3), ""]] for i in range(len(names))]
-        sums = [2 * i + 5.0 for i in range(len(names))]
-        n = len(kpi.expression.measures)
-        values = dict(zip(kpi.expression.measures, sums[:n], strict=True))
-        previous = dict(zip(kpi.expression.previous, sums[n:], strict=True)) or None
+        sums = dict(zip(names, (2 * i + 5.0 for i in range(len(names))), strict=True))
+        values = {m: sums[m] for m in (*kpi.measures, *kpi.parameters)}
+        previous = {m: sums[m + "_prev"] for m in kpi.expression.previous} or None
         expected = kpi.evaluate(values, previous)
         assert getattr(udfs, udf_name(kpi.id))(*cells) == pytest.approx(expected), kpi.id
 
@@ -439,13 +447,15 @@ def test_change() -> None:
 
 def test_pace() -> None:
     assert udfs.KPI_PACE("conversions", 10, 30, [[5, 5]]) == pytest.approx(30.0)
-    assert udfs.KPI_PACE("conversion_rate", 10, 30, [[4, 6]], 100) == pytest.approx(0.1)
+    assert udfs.KPI_PACE("key_event_rate", 10, 30, [[4, 6]], 100) == pytest.approx(0.1)
     assert udfs.KPI_PACE("followers", 10, 30, 500) == pytest.approx(500.0)  # a stock
     assert udfs.KPI_PACE("sales_growth", 10, 30, 40, 100) == pytest.approx(0.2)  # 120 vs 100
     assert udfs.KPI_PACE("conversions", 0, 30, 5) == ""
     assert udfs.KPI_PACE("conversions", 10, 30, None) == ""
-    expected = "#VALUE! conversion_rate needs 2 measure(s) after total_days: conversions, sessions"
-    assert udfs.KPI_PACE("conversion_rate", 10, 30, 5) == expected
+    expected = (
+        "#VALUE! key_event_rate needs 2 measure(s) after total_days: key_event_sessions, sessions"
+    )
+    assert udfs.KPI_PACE("key_event_rate", 10, 30, 5) == expected
     assert udfs.KPI_PACE("conversion_rat", 10, 30, 5).startswith("#VALUE! unknown KPI id")
 
 
@@ -454,7 +464,7 @@ def test_smart_target() -> None:
     assert udfs.KPI_SMART_TARGET(history, "higher_is_better") == pytest.approx(3 * 1.1)
     assert udfs.KPI_SMART_TARGET([[10, 12]], -1, 0.1, 2) == pytest.approx(11 * 0.9)
     assert udfs.KPI_SMART_TARGET([[100, "n/a"]], 1, 2) == pytest.approx(150.0)  # growth <= 50%
-    assert udfs.KPI_SMART_TARGET([[0.9]], "conversion_rate", 0.5) == pytest.approx(1.0)
+    assert udfs.KPI_SMART_TARGET([[0.9]], "key_event_rate", 0.5) == pytest.approx(1.0)
     assert udfs.KPI_SMART_TARGET([[0.9]], "higher_is_better", 0.5) == pytest.approx(1.35)
     assert udfs.KPI_SMART_TARGET([[None, ""]], 1) == ""
     assert udfs.KPI_SMART_TARGET([[1]], 1, 0.1, 0).startswith("#VALUE! growth and window")
@@ -467,17 +477,17 @@ def test_catalog_table() -> None:
     assert table[0] == list(FIELDS) == header
     assert [row[0] for row in table[1:]] == list(catalog.kpis())
     assert all(len(row) == len(FIELDS) for row in table)
-    kpi = catalog.get("conversion_rate")
-    row = next(r for r in table if r[0] == "conversion_rate")
+    kpi = catalog.get("key_event_rate")
+    row = next(r for r in table if r[0] == "key_event_rate")
     assert row == [
-        "conversion_rate",
+        "key_event_rate",
         kpi.name(),
         catalog.label("category_" + kpi.category),
         catalog.label("unit_percent"),
         catalog.label("higher_is_better"),
         kpi.words(),
         kpi.definition,
-        "KPI_CONVERSION_RATE(conversions, sessions)",
+        "KPI_KEY_EVENT_RATE(key_event_sessions, sessions)",
     ]
     # Excel may show #VALUE! for an array result holding text over 255 characters
     for lang in catalog.LANGUAGES:

@@ -37,13 +37,17 @@ def test_anatomy_essentials(demo_plan: Callable[..., Path]) -> None:
     a = anatomy(demo_plan("ecommerce", "en"))
     names = [s["name"] for s in a["sheets"]]
     assert names[0] == "Overview" and names[-1] == "_meta"
-    assert names[-5:-1] == ["Targets", "Data", "Definitions", "Settings"]
+    assert names[-6:-1] == ["Targets", "Data", "Plan data", "Definitions", "Settings"]
     assert a["sheets"][-1]["state"] == "veryHidden"
-    assert list(a["tables"]) == ["ChannelData"]
-    assert a["tables"]["ChannelData"]["columns"][:3] == ["period", "channel", "campaign"]
-    assert {"kpi_OnTrack", "kpi_AtRisk", "kpi_CurrentPeriod", "kpi_DataSource"} <= set(
-        a["defined_names"]
-    )
+    assert sorted(a["tables"]) == ["ChannelData", "PlanData"]
+    assert a["tables"]["ChannelData"]["columns"][:5] == [
+        "period", "channel", "source", "campaign", "currency"
+    ]  # fmt: skip
+    assert a["tables"]["PlanData"]["columns"][:4] == ["period", "scope", "source", "currency"]
+    assert {
+        "kpi_OnTrack", "kpi_AtRisk", "kpi_NearOnTrack", "kpi_NearAtRisk", "kpi_GrossMargin",
+        "kpi_CurrentPeriod", "kpi_DataSource", "kpi_Rec_revenue", "kpi_RecCh_sessions",
+    } <= set(a["defined_names"])  # fmt: skip
     assert not a["vba"] and not a["external_links"]
     by_name = {s["name"]: s for s in a["sheets"]}
     assert by_name["Overview"]["sparklines"] == 7
@@ -52,7 +56,7 @@ def test_anatomy_essentials(demo_plan: Callable[..., Path]) -> None:
         assert sheet["charts"] == 1 and sheet["formulas"] > 100
         assert sheet["conditional_formats"] >= 4 and sheet["protected"] and sheet["frozen"]
         assert sheet["landscape"] and sheet["fit_to_width"]
-    assert by_name["Targets"]["validations"] > 0 and by_name["Settings"]["validations"] == 7
+    assert by_name["Targets"]["validations"] > 0 and by_name["Settings"]["validations"] == 10
     assert not any(s["rtl"] for s in a["sheets"])
     he = anatomy(demo_plan("leadgen", "he"))
     assert all(s["rtl"] for s in he["sheets"] if s["state"] == "visible")

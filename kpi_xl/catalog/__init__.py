@@ -1,10 +1,10 @@
 """The KPI catalog: one record per KPI, from which everything else is derived.
 
 >>> from kpi_xl import catalog
->>> kpi = catalog.get("conversion_rate")
->>> kpi.evaluate({"conversions": 30, "sessions": 1200})
+>>> kpi = catalog.get("key_event_rate")
+>>> kpi.evaluate({"key_event_sessions": 30, "sessions": 1200})
 0.025
->>> kpi.expression.to_excel({"conversions": "B2", "sessions": "C2"})
+>>> kpi.expression.to_excel({"key_event_sessions": "B2", "sessions": "C2"})
 'IFERROR(B2/C2,"")'
 """
 
@@ -29,10 +29,13 @@ from kpi_xl.catalog.records import (
     KPI,
     CatalogError,
     Measure,
+    Rename,
+    current_id,
     get,
     kpis,
     label,
     measures,
+    renames,
 )
 from kpi_xl.vocabulary import CHANNELS, LANGUAGES, RTL_LANGUAGES
 
@@ -47,11 +50,13 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "Measure",
+    "Rename",
     "attainment",
     "attainment_formula",
     "change",
     "change_formula",
     "change_is_difference",
+    "current_id",
     "get",
     "kpis",
     "label",
@@ -59,6 +64,7 @@ __all__ = [
     "pace",
     "pace_factor",
     "pace_formula",
+    "renames",
     "smart_target",
     "status",
     "status_formula",

@@ -161,7 +161,7 @@ def pace(
     factor = pace_factor(elapsed_days, total_days)
     catalog = measures()
     scaled = {
-        mid: (_arr(v) * factor if catalog[mid].aggregation == "sum" else v)
+        mid: (_arr(v) * factor if mid in catalog and catalog[mid].aggregation == "sum" else v)
         for mid, v in values.items()
     }
     return kpi.evaluate(scaled, previous)
@@ -172,16 +172,20 @@ def pace_formula(
     refs: Mapping[str, str],
     factor_ref: str,
     previous_refs: Mapping[str, str] | None = None,
+    parameters: Mapping[str, str] | None = None,
 ) -> str:
-    """Excel formula for :func:`pace`, scaling each sum measure's reference by ``factor``."""
+    """Excel formula for :func:`pace`, scaling each sum measure's reference by ``factor``
+    (``parameters``: references of the plan settings the KPI reads, never scaled)."""
     catalog = measures()
     scaled = {
-        mid: (f"{ref}*{factor_ref}" if catalog[mid].aggregation == "sum" else ref)
+        mid: (
+            f"{ref}*{factor_ref}" if mid in catalog and catalog[mid].aggregation == "sum" else ref
+        )
         for mid, ref in refs.items()
     }
     # a multiplied reference must be bracketed where the expression divides by it
     scaled = {mid: f"({ref})" if "*" in ref else ref for mid, ref in scaled.items()}
-    return kpi.expression.to_excel(scaled, previous_refs)
+    return kpi.expression.to_excel({**scaled, **(parameters or {})}, previous_refs)
 
 
 # -- SMART targets ---------------------------------------------------------------------------

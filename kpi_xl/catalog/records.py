@@ -21,11 +21,17 @@ PACKAGE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLo
 CATEGORIES = ("financial", "marketing", "channel")
 UNITS = ("percent", "currency", "count", "seconds", "hours", "multiple", "position", "score")
 MEASURE_UNITS = ("count", "currency", "seconds", "hours", "position", "score")
-DIRECTIONS = ("higher_is_better", "lower_is_better")
-AGGREGATIONS = ("sum", "last", "max")
+DIRECTIONS = ("higher_is_better", "lower_is_better", "near_target")
+#: Plan settings an expression may read besides base measures (Settings inputs).
+PARAMETERS = ("gross_margin",)
+AGGREGATIONS = ("sum", "last", "whole")
+RECORDS = ("site", "platform")
+#: The kinds of source a site measure's system of record may be, in order of preference,
+#: unless the measure says otherwise (``systems`` in measures.yaml).
+SYSTEMS = ("analytics", "store", "crm")
 CHANGES = ("relative", "difference")
 
-Direction = Literal["higher_is_better", "lower_is_better"]
+Direction = Literal["higher_is_better", "lower_is_better", "near_target"]
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -35,14 +41,26 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class Measure:
-    """A base measure: an additive quantity channel data is reduced to."""
+    """A base measure: a quantity channel data is reduced to (see ``measures.yaml`` for
+    ``aggregation`` and ``record``)."""
 
     id: str
-    aggregation: Literal["sum", "last", "max"]
+    aggregation: Literal["sum", "last", "whole"]
+    record: Literal["site", "platform"]
     unit: str
     names: Mapping[str, str]
     note: str = ""
-    non_additive: bool = False
+    systems: tuple[str, ...] = SYSTEMS
+
+    @property
+    def non_additive(self) -> bool:
+        """True for counts of distinct people (reach, users): never added up."""
+        return self.aggregation == "whole"
+
+    @property
+    def is_site(self) -> bool:
+        """True for site outcomes, counted once by their system of record."""
+        return self.record == "site"
 
     def name(self, lang: str = "en") -> str:
         return self.names.get(lang) or self.names["en"]
@@ -69,7 +87,37 @@ class KPI:
 
     @property
     def higher_is_better(self) -> bool:
-        return self.direction == "higher_is_better"
+        """True unless lower is better: a near-target KPI's attainment is actual / target,
+        as for higher-is-better ones (its status is two-sided, see ``near_target``)."""
+        return self.direction != "lower_is_better"
+
+    @property
+    def near_target(self) -> bool:
+        """True for a budget-like KPI: on track near the target on either side."""
+        return self.direction == "near_target"
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """The base measures the KPI reads in the current period (parameters excluded)."""
+        return tuple(m for m in self.expression.measures if m not in PARAMETERS)
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The plan settings the KPI reads (``gross_margin``)."""
+        return tuple(m for m in self.expression.measures if m in PARAMETERS)
+
+    @property
+    def all_measures(self) -> tuple[str, ...]:
+        """Every base measure the KPI reads, current or previous period."""
+        return tuple(m for m in self.expression.all_measures if m not in PARAMETERS)
+
+    @property
+    def matched(self) -> bool:
+        """True when the KPI reads only platform measures: it is taken over the sources
+        that report all of them (a platform's own CPA or ROAS). Otherwise it is blended:
+        each site measure from its system of record."""
+        catalog = measures()
+        return all(catalog[m].record == "platform" for m in self.all_measures)
 
     @property
     def is_ratio(self) -> bool:
@@ -101,6 +149,7 @@ class KPI:
     def words(self, lang: str = "en") -> str:
         """The formula in words in ``lang``, e.g. ``Conversions ÷ Sessions``."""
         names = {m.id: m.name(lang) for m in measures().values()}
+        names.update({p: label(p, lang) for p in self.parameters})
         return self.expression.to_words(names, previous_label=label("previous_of", lang))
 
 
@@ -127,13 +176,19 @@ def measures() -> dict[str, Measure]:
             raise CatalogError(f"measure {mid!r}: id must be snake_case")
         if raw["aggregation"] not in AGGREGATIONS or raw["unit"] not in MEASURE_UNITS:
             raise CatalogError(f"measure {mid!r}: bad aggregation or unit")
+        if raw.get("record") not in RECORDS:
+            raise CatalogError(f"measure {mid!r}: record must be one of {', '.join(RECORDS)}")
+        systems = tuple(raw.get("systems") or (SYSTEMS if raw["record"] == "site" else ()))
+        if raw["record"] != "site" and raw.get("systems"):
+            raise CatalogError(f"measure {mid!r}: only site measures have systems of record")
         out[mid] = Measure(
             id=mid,
             aggregation=raw["aggregation"],
+            record=raw["record"],
             unit=raw["unit"],
             names=_check_names(f"measure {mid!r}", raw.get("names")),
             note=str(raw.get("note", "")),
-            non_additive=bool(raw.get("non_additive", False)),
+            systems=systems,
         )
     return out
 
@@ -143,7 +198,7 @@ def _kpi(raw: dict[str, Any], known: Mapping[str, Measure]) -> KPI:
     if not isinstance(kid, str) or not _ID.match(kid):
         raise CatalogError(f"KPI {kid!r}: id must be snake_case")
     expr = Expression.parse(str(raw["expression"]))
-    unknown = [m for m in expr.all_measures if m not in known]
+    unknown = [m for m in expr.all_measures if m not in known and m not in PARAMETERS]
     if unknown:
         raise CatalogError(f"KPI {kid!r}: unknown base measures {unknown}")
     channels = tuple(raw.get("channels") or ["all"])
@@ -181,6 +236,35 @@ def _kpi(raw: dict[str, Any], known: Mapping[str, Measure]) -> KPI:
     )
 
 
+@dataclass(frozen=True)
+class Rename:
+    """A KPI id the catalog renamed: ``old`` is read as ``new``."""
+
+    old: str
+    new: str
+    why: str
+
+
+@cache
+def renames() -> dict[str, Rename]:
+    """Renamed KPI ids by old id (``renames.yaml``)."""
+    out: dict[str, Rename] = {}
+    for old, raw in (_load_yaml("renames.yaml") or {}).items():
+        out[old] = Rename(old, str(raw["to"]), " ".join(str(raw["why"]).split()))
+    return out
+
+
+def current_id(kpi_id: str) -> str:
+    """The id of the KPI now: a renamed id gives its new id, any other id itself."""
+    seen = {kpi_id}
+    while kpi_id in renames():
+        kpi_id = renames()[kpi_id].new
+        if kpi_id in seen:  # pragma: no cover - a bug in the package data
+            raise CatalogError(f"renames.yaml loops at {kpi_id!r}")
+        seen.add(kpi_id)
+    return kpi_id
+
+
 @cache
 def kpis() -> dict[str, KPI]:
     """All KPIs by id, in catalog order."""
@@ -191,13 +275,17 @@ def kpis() -> dict[str, KPI]:
         if kpi.id in out:
             raise CatalogError(f"KPI {kpi.id!r} is defined twice")
         out[kpi.id] = kpi
+    for rename in renames().values():
+        if rename.old in out or current_id(rename.old) not in out:
+            raise CatalogError(f"renames.yaml: {rename.old!r} -> {rename.new!r} is not a rename")
     return out
 
 
 def get(kpi_id: str) -> KPI:
-    """The KPI with this id; ``KeyError`` naming close matches otherwise."""
+    """The KPI with this id (a renamed id gives the KPI that replaced it); ``KeyError``
+    naming close matches otherwise."""
     try:
-        return kpis()[kpi_id]
+        return kpis()[current_id(kpi_id)]
     except KeyError:
         import difflib
 

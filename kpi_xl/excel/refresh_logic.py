@@ -4,11 +4,17 @@
 ``RunPython``; that wraps the calling workbook in :class:`kpi_xl.excel.xlwings_book.XlwingsBook`
 and calls :func:`refresh_open_workbook`. The logic only:
 
-1. reads the data source and grain from the Settings sheet's named cells,
-2. loads and aggregates the data (the same pipeline as ``kpi-xl build``),
-3. rewrites the ``ChannelData`` table (resized to the new rows; columns stay as built:
-   a measure the table has no column for is left out - a full ``kpi-xl refresh`` adds it),
-4. stamps the Overview's period cells, data range and "last refreshed",
+1. reads the data source, grain, currency, gross margin and exchange rates from the
+   Settings sheet's named cells,
+2. loads and aggregates the data (the same pipeline as ``kpi-xl build``; money in a
+   currency without a rate on Settings is refused with a message),
+3. rewrites the ``ChannelData`` table and the ``PlanData`` table the formulas read
+   (resized to the new rows; columns stay as built: a measure a table has no column for
+   is left out - a full ``kpi-xl refresh`` adds it); money in a foreign currency is
+   written as a formula over its exchange rate, as the build writes it,
+4. rewrites the generated cells that depend on the data: the systems of record on
+   Settings and the data notes (why a KPI is blank),
+5. stamps the Overview's period cells, data range and "last refreshed",
 
 and then Excel recalculates. Every cell it touches comes from the plan record's layout. It
 never writes to an input cell (targets, notes, settings): the test suite checks that
@@ -25,11 +31,17 @@ from typing import Any, Protocol
 import pandas as pd
 
 from kpi_xl import pipeline
+from kpi_xl.catalog.records import label, measures
 from kpi_xl.errors import KpiXlError
-from kpi_xl.ingest.aggregate import aggregate
-from kpi_xl.plan.layout import SETTINGS
-from kpi_xl.plan.model import ID_COLUMNS, period_stamps
+from kpi_xl.plan.layout import SETTINGS, Cell, PlanLayout, fx_name
+from kpi_xl.plan.model import ID_COLUMNS, PlanModel, period_stamps
 from kpi_xl.plan.planfile import PlanMeta
+from kpi_xl.plan.scopes import KEY_COLUMNS, PlanData
+from kpi_xl.plan.spec import PlanSpec
+
+
+class Formula(str):
+    """A cell to write as a formula (every other text is written as text)."""
 
 
 class WorkbookOps(Protocol):
@@ -51,14 +63,17 @@ class WorkbookOps(Protocol):
     def message(self, text: str) -> None: ...
 
 
-def table_rows(aggregated: pd.DataFrame, columns: list[str]) -> list[list[Any]]:
-    """The new ``ChannelData`` rows in the table's own column order (None = blank)."""
+def table_rows(
+    aggregated: pd.DataFrame, columns: list[str], text: tuple[str, ...] = ID_COLUMNS
+) -> list[list[Any]]:
+    """The new rows of a table in its own column order (None = blank); ``text`` names
+    the text columns."""
     frame = aggregated.reindex(columns=columns)
     rows: list[list[Any]] = []
     for record in frame.itertuples(index=False, name=None):
         row: list[Any] = []
         for name, value in zip(columns, record, strict=True):
-            if name in ID_COLUMNS:
+            if name in text:
                 row.append("" if value is None or value != value else str(value))
             elif value is None or (isinstance(value, float) and math.isnan(value)):
                 row.append(None)
@@ -68,22 +83,84 @@ def table_rows(aggregated: pd.DataFrame, columns: list[str]) -> list[list[Any]]:
     return rows
 
 
+def plan_data_rows(data: PlanData, columns: list[str]) -> list[list[Any]]:
+    """The new ``PlanData`` rows: money of a row in a foreign currency as the formula the
+    build writes (the amount times the exchange rate's defined name)."""
+    rows = table_rows(data.table, columns, KEY_COLUMNS)
+    currency = data.table["currency"].astype(str).tolist()
+    for i, row in enumerate(rows):
+        if currency[i] == data.currency:
+            continue
+        for c, name in enumerate(columns):
+            if name in data.native and row[c] is not None:
+                row[c] = Formula(f"={float(data.native[name][i])!r}*{fx_name(currency[i])}")
+    return rows
+
+
+def _spec(book: WorkbookOps, meta: PlanMeta) -> PlanSpec:
+    """The plan spec with the Settings the user may have changed since the build."""
+    spec = meta.plan_spec()
+    grain = book.read_name(SETTINGS["grain"]) or spec.grain
+    if grain != spec.grain:
+        raise KpiXlError(
+            f"the grain on Settings is now {grain!r} but the plan is laid out by "
+            f"{spec.grain!r}; run 'kpi-xl refresh' on the file to rebuild it"
+        )
+    fx = dict(spec.fx)
+    for code in meta.layout.settings.fx:
+        rate = book.read_name(fx_name(code))
+        if isinstance(rate, int | float) and not isinstance(rate, bool) and rate > 0:
+            fx[code] = float(rate)
+    currency = str(book.read_name(SETTINGS["currency"]) or spec.currency).strip()
+    return spec.with_choices(currency=currency, fx=fx)
+
+
+def _generated_cells(model: PlanModel, layout: PlanLayout) -> list[tuple[Cell, Any]]:
+    """The generated cells that depend on the data: systems of record and data notes."""
+    cells: list[tuple[Cell, Any]] = []
+    settings, data = layout.settings, model.data
+    for m, cell in settings.record_all.items():
+        record = data.records.get(m)
+        cells.append((cell, record.all if record else ""))
+        cells.append((settings.record_channels[m], record.channels if record else ""))
+    lang = model.spec.lang
+
+    def note(kpi_id: str, scope: str) -> str:
+        from kpi_xl.catalog.records import get
+
+        reason = model.blank_reason(get(kpi_id), scope, model.current)
+        if reason is None:
+            return ""
+        return label(f"gap_{reason[1]}", lang).format(measure=measures()[reason[0]].name(lang))
+
+    ov = layout.overview
+    if "data_note" in ov.columns:
+        for kpi_id in ov.kpi_rows:
+            cells.append((ov.cell(kpi_id, "data_note"), note(kpi_id, "all")))
+    for channel, ch in layout.channels.items():
+        for kpi_id, rows in ch.rows.items():
+            cells.append((Cell(ch.sheet, rows.actual, ch.note_col), note(kpi_id, channel)))
+    return cells
+
+
 def refresh_open_workbook(book: WorkbookOps, now: dt.datetime | None = None) -> bool:
     """Update the open plan's data and stamps; errors go to a message box. True if done."""
     try:
         meta = book.meta()
-        spec = meta.plan_spec()
-        grain = book.read_name(SETTINGS["grain"]) or spec.grain
-        if grain != spec.grain:
-            raise KpiXlError(
-                f"the grain on Settings is now {grain!r} but the plan is laid out by "
-                f"{spec.grain!r}; run 'kpi-xl refresh' on the file to rebuild it"
-            )
+        spec = _spec(book, meta)
         text = str(book.read_name(SETTINGS["data_source"]) or "")
-        frame = pipeline.load(pipeline.parse_source(text, book.folder), grain)
-        aggregated = aggregate(frame, grain, by=("channel", "campaign"))
-        table = meta.layout.data.table
-        book.replace_table_rows(table, table_rows(aggregated, book.table_columns(table)))
+        ingested = pipeline.load_ingested(pipeline.parse_source(text, book.folder), spec.grain)
+        spec = pipeline.with_data_currency(spec, ingested, spec.currency)
+        frame = ingested.frame
+        model = pipeline.plan_model(frame, spec)
+        layout = meta.layout
+        table = layout.data.table
+        book.replace_table_rows(table, table_rows(model.table, book.table_columns(table)))
+        if layout.plan_data.table and layout.plan_data.columns:
+            name = layout.plan_data.table
+            book.replace_table_rows(name, plan_data_rows(model.data, book.table_columns(name)))
+        for cell, value in _generated_cells(model, layout):
+            book.write_cell(cell.ref, value)
         start = pd.Timestamp(frame["date_from"].min()) if len(frame) else None
         end = pd.Timestamp(frame["date_to"].max()) if len(frame) else None
         stamps = period_stamps(spec, end)

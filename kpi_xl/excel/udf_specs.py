@@ -36,6 +36,7 @@ import numpy as np
 
 from kpi_xl import catalog
 from kpi_xl.catalog import KPI, LANGUAGES, CatalogError, label
+from kpi_xl.catalog.records import PARAMETERS
 from kpi_xl.catalog.status_bands import DEFAULT_AT_RISK, DEFAULT_ON_TRACK
 
 PREFIX: Final = "KPI_"
@@ -113,9 +114,10 @@ def udf_name(kpi_id: str) -> str:
 
 
 def kpi_arg_names(kpi: KPI) -> tuple[str, ...]:
-    """A KPI UDF's argument names: its measures, then ``<measure>_prev`` per prev()."""
-    expr = kpi.expression
-    return expr.measures + tuple(m + PREVIOUS_SUFFIX for m in expr.previous)
+    """A KPI UDF's argument names: its measures, then ``<measure>_prev`` per prev(), then
+    the plan settings it reads (``gross_margin``)."""
+    prev = tuple(m + PREVIOUS_SUFFIX for m in kpi.expression.previous)
+    return kpi.measures + prev + kpi.parameters
 
 
 def _clip(text: str, limit: int = MAX_DESCRIPTION) -> str:
@@ -293,6 +295,8 @@ def _spec(
 
 
 def _measure_doc(kpi: KPI, measure_id: str, previous: bool) -> str:
+    if measure_id in PARAMETERS:
+        return f"{label(measure_id)}: the plan's setting, a share (0.35 = 35%)."
     measure = catalog.measures()[measure_id]
     what = measure.name()
     if previous:
@@ -302,7 +306,7 @@ def _measure_doc(kpi: KPI, measure_id: str, previous: bool) -> str:
     how = {
         "sum": "a cell or range, summed; empty cells ignored",
         "last": "the period-end value; a range is summed (e.g. one cell per channel)",
-        "max": "as reported for the period (not additive over days); a range is summed",
+        "whole": "the whole period's figure as the platform reports it (never a sum of days)",
     }[measure.aggregation]
     return f"{what}: {how}."
 
@@ -321,24 +325,43 @@ def _evaluate(kpi: KPI, cells: Sequence[Any]) -> float | str:
     sums = [_sum(c) for c in cells]
     if any(s is None for s in sums):
         return BLANK
-    n = len(kpi.expression.measures)
-    values = dict(zip(kpi.expression.measures, sums[:n], strict=True))
-    previous = dict(zip(kpi.expression.previous, sums[n:], strict=True))
+    values, previous = _split_args(kpi, sums)
     return _result(kpi.evaluate(values, previous or None))
 
 
-def _kpi_spec(kpi: KPI) -> UDFSpec:
+def _split_args(kpi: KPI, sums: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A KPI UDF's argument values (:func:`kpi_arg_names` order) as (current values and
+    parameters, previous values)."""
+    n, p = len(kpi.measures), len(kpi.expression.previous)
+    values = dict(zip(kpi.measures, sums[:n], strict=True))
+    values.update(zip(kpi.parameters, sums[n + p :], strict=True))
+    return values, dict(zip(kpi.expression.previous, sums[n : n + p], strict=True))
+
+
+def _kpi_spec(kpi: KPI, name: str | None = None, note: str = "") -> UDFSpec:
+    """The UDF of a KPI (``name``: another name for it, e.g. the name of a renamed KPI)."""
     expr = kpi.expression
-    args = [ArgSpec(m, _measure_doc(kpi, m, False), RANGE_OPTIONS) for m in expr.measures]
+    args = [ArgSpec(m, _measure_doc(kpi, m, False), RANGE_OPTIONS) for m in kpi.measures]
     args += [
         ArgSpec(m + PREVIOUS_SUFFIX, _measure_doc(kpi, m, True), RANGE_OPTIONS)
         for m in expr.previous
     ]
+    args += [ArgSpec(p, _measure_doc(kpi, p, False), RANGE_OPTIONS) for p in kpi.parameters]
 
     def body(*cells: Any) -> float | str:
         return _evaluate(kpi, cells)
 
-    return _spec(udf_name(kpi.id), kpi_doc(kpi), args, body, kpi_id=kpi.id)
+    doc = f"{note} {kpi_doc(kpi)}" if note else kpi_doc(kpi)
+    return _spec(name or udf_name(kpi.id), doc, args, body, kpi_id=kpi.id)
+
+
+def _renamed_specs() -> list[UDFSpec]:
+    """The UDFs of renamed KPIs, kept so that workbooks calling them still work: each
+    computes the KPI that replaced it."""
+    return [
+        _kpi_spec(catalog.get(r.new), udf_name(r.old), f"Renamed: use {udf_name(r.new)} instead.")
+        for r in catalog.renames().values()
+    ]
 
 
 # -- helper UDFs -----------------------------------------------------------------------------
@@ -388,9 +411,7 @@ def _pace(kpi_id: Any, elapsed_days: Any, total_days: Any, *measures: Any) -> fl
     sums = [_sum(m) for m in measures]
     if elapsed is None or total is None or any(s is None for s in sums):
         return BLANK
-    n = len(kpi.expression.measures)
-    values = dict(zip(kpi.expression.measures, sums[:n], strict=True))
-    previous = dict(zip(kpi.expression.previous, sums[n:], strict=True))
+    values, previous = _split_args(kpi, sums)
     return _result(catalog.pace(kpi, values, elapsed, total, previous or None))
 
 
@@ -572,12 +593,14 @@ def _helper_specs() -> list[UDFSpec]:
 
 
 def udf_specs() -> tuple[UDFSpec, ...]:
-    """Every UDF: one per catalog KPI (catalog order), then the helpers.
+    """Every UDF: one per catalog KPI (catalog order), the helpers, then the old names of
+    renamed KPIs.
 
     Built afresh on each call: xlwings' decorators annotate the function objects in place,
     so each import of :mod:`kpi_xl.udfs` gets its own.
     """
     specs = [_kpi_spec(kpi) for kpi in catalog.kpis().values()] + _helper_specs()
+    specs += _renamed_specs()
     seen: dict[str, UDFSpec] = {}
     for spec in specs:
         if spec.name in seen:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from kpi_xl.excel.refresh_logic import Formula
 from kpi_xl.plan.planfile import META_SHEET, PlanMeta, parse_meta_rows
 from kpi_xl.spreadsheet import split_reference
 
@@ -76,7 +77,10 @@ class XlwingsBook:
             old.clear_contents()
         t.resize(sheet.range(header[0, 0], header[0, 0].offset(body, width - 1)))
         if rows:
-            values = [[as_excel_text(v) for v in row] for row in rows]
+            # a Formula is written for Excel to parse; any other text stays text
+            values = [
+                [v if isinstance(v, Formula) else as_excel_text(v) for v in row] for row in rows
+            ]
             sheet.range(header[0, 0].offset(1, 0)).value = values
 
     def write_cell(self, reference: str, value: Any) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpi_xl.catalog.records import measures
 from kpi_xl.errors import KpiXlError
 from kpi_xl.frames import TEXT
 from kpi_xl.ingest import canonical
@@ -54,6 +55,14 @@ class Ingested:
     @property
     def warnings(self) -> list[str]:
         return [f"{r.file}: {w}" for r in self.reports for w in r.warnings]
+
+    def currency_files(self) -> dict[str, list[str]]:
+        """Each currency of the data's money, with the files it comes from."""
+        out: dict[str, list[str]] = {}
+        for report in self.reports:
+            for code in report.currencies:
+                out.setdefault(code, []).append(Path(report.file).name)
+        return out
 
 
 def load_channel_data(
@@ -113,8 +122,22 @@ def load_report(
             combined[col] = combined[col].astype("float64")
     for col in (*canonical.TEXT_COLUMNS, "channel"):
         combined[col] = combined[col].fillna("")
+    _note_currencies(loaded, keep)
     formats = [", ".join(part.formats) for part in parts]
     return Ingested(combined.reset_index(drop=True), list(loaded.reports), replacements, formats)
+
+
+def _note_currencies(loaded: Loaded, keep: np.ndarray) -> None:
+    """Each report's currencies: those of its kept rows that report money."""
+    frame = loaded.frame
+    money = [m for m in canonical.measure_columns(frame) if measures()[m].unit == "currency"]
+    if not money or "currency" not in frame.columns or frame.empty:
+        return
+    has_money = frame[money].notna().any(axis=1).to_numpy() & keep
+    codes = frame["currency"].fillna("").astype(str).to_numpy()
+    for report in loaded.reports:
+        mine = has_money & (loaded.files == report.file)
+        report.currencies = tuple(sorted({c for c in codes[mine] if c}))
 
 
 def _distinct(sources: tuple[Source, ...]) -> list[Source]:

@@ -12,8 +12,12 @@ Each base measure declares its aggregation in the catalog (``measures.yaml``):
 * ``last`` (stocks such as followers or list size) - the value at the latest day of the
   group and period that has a reported value; when several rows end on that day
   (campaigns of a channel), their values are summed;
-* ``max`` (non-additive counts such as reach) - the largest reported value, a lower
-  bound of the true period value.
+* ``whole`` (counts of distinct people: reach, users) - never added up: a group's value
+  is that of its one row that reports the measure for the whole period (from the period's
+  first day to the last day its source has data for in the period) and is not split
+  finer than the group (its dimensions outside ``by`` are empty). Daily rows, rows per
+  campaign under a channel group, or several sources in one group leave it NaN;
+  :func:`whole_gaps` says why.
 
 :func:`coverage` says which days of each period each source covered (partial periods are
 judged on what the data covers).
@@ -36,6 +40,8 @@ from kpi_xl.periods import check_grain, days_in, key_of, period_bounds, period_k
 
 PERIOD_COLUMNS = ("period", "period_start", "period_end")
 GRAIN_WORDS = {"month": "month", "week": "week", "quarter": "quarter"}
+#: What rows may be grouped by besides the period.
+GROUPS = (*DIMENSIONS, "currency")
 
 
 def _check_columns(df: pd.DataFrame, by: tuple[str, ...]) -> list[str]:
@@ -47,9 +53,9 @@ def _check_columns(df: pd.DataFrame, by: tuple[str, ...]) -> list[str]:
                 column=required,
             )
     for col in by:
-        if col not in DIMENSIONS:
+        if col not in GROUPS:
             raise KpiXlError(
-                f"cannot group by {col!r}: expected some of {', '.join(DIMENSIONS)}", column=col
+                f"cannot group by {col!r}: expected some of {', '.join(GROUPS)}", column=col
             )
         if col not in df.columns:
             raise KpiXlError(f"cannot group by {col!r}: the data has no such column", column=col)
@@ -183,21 +189,23 @@ def aggregate(
     catalog = measures()
     rule = {m: catalog[m].aggregation for m in measure_cols}
     flows = [m for m in measure_cols if rule[m] == "sum"]
-    peaks = [m for m in measure_cols if rule[m] == "max"]
     results: dict[str, np.ndarray] = {}
-    if flows or peaks:
-        values = pd.DataFrame({m: _values(df, m) for m in flows + peaks})
-        grouped = values.groupby(gid, sort=True)
-        if flows:
-            sums = grouped[flows].sum(min_count=1)
-            results.update({m: sums[m].to_numpy() for m in flows})
-        if peaks:
-            maxes = grouped[peaks].max()
-            results.update({m: maxes[m].to_numpy() for m in peaks})
+    if flows:
+        values = pd.DataFrame({m: _values(df, m) for m in flows})
+        sums = values.groupby(gid, sort=True)[flows].sum(min_count=1)
+        results.update({m: sums[m].to_numpy() for m in flows})
     day = end.to_numpy().astype(np.int64)
+    wholes = [m for m in measure_cols if rule[m] == "whole"]
+    if wholes:
+        in_range, split, rid = _whole_ranges(df, keys["period"], start, end, by, g)
+        sources = _sources(df)
     for m in measure_cols:
         if rule[m] == "last":
             results[m] = _last(_values(df, m), day, gid, n)
+        elif rule[m] == "whole":
+            reported = _values(df, m)
+            fits = _whole_fits(reported, in_range, split, rid)
+            results[m] = _whole(reported, fits, gid, sources, n)
 
     bounds = {k: period_bounds(k, g) for k in out["period"].unique()}
     stamp = np.dtype(f"datetime64[{unit}]")
@@ -206,6 +214,147 @@ def aggregate(
     for m in measure_cols:
         out[m] = results[m]
     return out[columns]
+
+
+def _sources(df: pd.DataFrame) -> np.ndarray:
+    if "source" in df.columns:
+        return df["source"].fillna("").astype(str).to_numpy()
+    return np.full(len(df), "", dtype=object)
+
+
+def _whole_ranges(
+    df: pd.DataFrame,
+    period: pd.Series,
+    start: pd.Series,
+    end: pd.Series,
+    by: tuple[str, ...],
+    grain: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: does it cover its period (from the period's first day to the last day its
+    source has data for in it), is it split finer than ``by`` (a campaign or segment
+    outside ``by``), and the id of its (period, ``by``, source) group."""
+    split = np.zeros(len(df), dtype=bool)
+    for col in ("campaign", "segment"):
+        if col not in by and col in df.columns:
+            split |= (df[col].fillna("") != "").to_numpy()
+    keys = period.astype(str)
+    firsts = {k: pd.Timestamp(period_bounds(k, grain)[0]) for k in keys.unique()}
+    first_day = pd.to_datetime(keys.map(firsts)).to_numpy(dtype="datetime64[ns]")
+    in_range = start.to_numpy(dtype="datetime64[ns]") == first_day
+    sources = _sources(df)
+    last = end.groupby([keys.to_numpy(), sources]).transform("max")
+    in_range &= end.to_numpy() == last.to_numpy()
+    parts = [keys.to_numpy(), *(df[c].fillna("").to_numpy() for c in by if c != "source")]
+    group = pd.DataFrame(dict(enumerate([*parts, sources])))
+    rid = group.groupby(list(group.columns), sort=False).ngroup().to_numpy()
+    return in_range, split, rid
+
+
+def _whole_fits(
+    values: np.ndarray, in_range: np.ndarray, split: np.ndarray, rid: np.ndarray
+) -> np.ndarray:
+    """The rows that give a ``whole`` measure for their source and group: its rows for the
+    whole period not split finer than the group (a total row), or, when it has none, its
+    only whole-period row there (a single campaign is the whole)."""
+    candidate = ~np.isnan(values) & in_range
+    unsplit = candidate & ~split
+    n = int(rid.max()) + 1 if len(rid) else 0
+    has_unsplit = np.bincount(rid[unsplit], minlength=n) > 0
+    single = np.bincount(rid[candidate], minlength=n) == 1
+    fits: np.ndarray = np.where(has_unsplit[rid], unsplit, candidate & single[rid])
+    return fits
+
+
+def _whole(
+    values: np.ndarray, fits: np.ndarray, gid: np.ndarray, source: np.ndarray, n: int
+) -> np.ndarray:
+    """Per group: the value of the one fitting row, when a single source reports the
+    measure there (its rows split finer are then ignored); else NaN."""
+    out = np.full(n, np.nan)
+    reported = ~np.isnan(values)
+    if not reported.any():
+        return out
+    table = pd.DataFrame({"gid": gid[reported], "source": source[reported], "fits": fits[reported]})
+    sources = table.groupby("gid")["source"].nunique()
+    fitting = table.groupby("gid")["fits"].sum()
+    ok = (sources == 1) & (fitting == 1)
+    good = reported & fits
+    chosen = np.isin(gid, ok[ok].index.to_numpy()) & good
+    out[gid[chosen]] = values[chosen]
+    return out
+
+
+#: Why a ``whole`` measure is blank (:func:`whole_gap`).
+WHOLE_GAPS = ("partial", "split", "several", "channels")
+
+
+def whole_rows(
+    df: pd.DataFrame, grain: str = "month", by: Iterable[str] = ("channel", "source")
+) -> pd.DataFrame:
+    """The rows reporting a ``whole`` measure (reach, users), one per row and measure:
+    ``period, *by, source, measure``, ``in_range`` (covers the whole period), ``split``
+    (split finer than ``by``: per campaign or segment) and ``fits`` (gives the measure for
+    its source and group, see :func:`aggregate`)."""
+    g = check_grain(grain)
+    by = tuple(dict.fromkeys((*by, "source")))
+    df = with_ranges(df)
+    columns = ["period", *by, "measure", "in_range", "split", "fits"]
+    catalog = measures()
+    wholes = [m for m in _check_columns(df, by) if catalog[m].aggregation == "whole"]
+    if df.empty or not wholes:
+        return pd.DataFrame(columns=columns)
+    start, end = _dates(df, "date_from"), _dates(df, "date_to")
+    period = period_key(start, g)
+    in_range, split, rid = _whole_ranges(df, period, start, end, by, g)
+    parts = []
+    for m in wholes:
+        values = _values(df, m)
+        fits = _whole_fits(values, in_range, split, rid)
+        reported = ~np.isnan(values)
+        part = {"period": period.to_numpy()[reported]}
+        for col in by:
+            part[col] = (_sources(df) if col == "source" else df[col].fillna("").to_numpy())[
+                reported
+            ]
+        part.update(
+            measure=m, in_range=in_range[reported], split=split[reported], fits=fits[reported]
+        )
+        parts.append(pd.DataFrame(part))
+    return pd.concat(parts, ignore_index=True).reindex(columns=columns)
+
+
+def whole_gap(rows: pd.DataFrame) -> str | None:
+    """Why a ``whole`` measure is blank for a group, from the group's rows of
+    :func:`whole_rows`: ``partial`` (its rows cover less than the period: daily or weekly
+    rows), ``split`` (its rows are per campaign or segment, with no total row),
+    ``several`` (several sources, e.g. two platforms, or several whole-period rows report
+    it); None when it is not blank (one source, one whole-period row) or has no rows."""
+    if rows.empty:
+        return None
+    fitting = int(rows["fits"].sum())
+    if rows["source"].nunique() > 1 or fitting > 1:
+        return "several"
+    if fitting == 1:
+        return None
+    return "split" if bool(rows["in_range"].any()) else "partial"
+
+
+def whole_gaps(
+    df: pd.DataFrame, grain: str = "month", by: Iterable[str] = ("channel",)
+) -> pd.DataFrame:
+    """Why each ``whole`` measure (reach, users) is blank in a period and group although
+    rows report it (see :func:`whole_gap`). ``by``: channel and/or source. Returns
+    ``period, *by, measure, gap``."""
+    by = tuple(by)
+    _check_columns(with_ranges(df), by)
+    rows = whole_rows(df, grain, by)
+    keys = ["period", *by, "measure"]
+    out = []
+    for key, group in rows.groupby(keys, sort=True, dropna=False):
+        gap = whole_gap(group)
+        if gap is not None:
+            out.append((*key, gap))
+    return pd.DataFrame(out, columns=[*keys, "gap"])
 
 
 def coverage(df: pd.DataFrame, grain: str) -> pd.DataFrame:

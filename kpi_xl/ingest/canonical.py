@@ -19,7 +19,10 @@ which checks and normalizes it:
 * ``currency`` - the ISO code of the row's money (cost, revenue, values), ``""`` when the
   source does not say;
 * measures - named as in the catalog, ``float64``; NaN means "not reported". Costs,
-  impressions and every other base measure must not be negative.
+  impressions and every other base measure must not be negative, and no row may break a
+  relation of ``kpi_xl/catalog/relations.yaml`` (a part above its whole, such as more
+  bounces than sessions, beyond :data:`RELATION_SLACK`): most often a rate read in the
+  wrong unit.
 
 Unknown columns are an error (a typo in a measure name must not vanish silently).
 """
@@ -32,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_xl.catalog.records import measures
+from kpi_xl.catalog.relations import relations
 from kpi_xl.errors import KpiXlError
 from kpi_xl.frames import TEXT
 from kpi_xl.vocabulary import CHANNELS
@@ -47,6 +51,9 @@ COLUMNS = (*DATES, *DIMENSIONS, "currency")
 KEYS = (*DATES, *DIMENSIONS)
 # The first data row of a file with a header line is line 2.
 HEADER_LINES = 1
+#: How far a part may exceed its whole before the row is refused: half a unit, the
+#: rounding of a count derived from a rate (bounces = bounce rate x sessions).
+RELATION_SLACK = 0.5
 
 
 def with_ranges(frame: pd.DataFrame) -> pd.DataFrame:
@@ -125,7 +132,38 @@ def validate(
         columns["currency"] = shared_strings(columns["currency"].str.strip().str.upper())
     for m in measure_columns(frame):
         columns[m] = _numbers(frame[m], m, file, line_of)
+    _check_relations(columns, file, line_of)
     return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def _check_relations(
+    columns: Mapping[str, pd.Series | str], file: str, line_of: pd.Series | None
+) -> None:
+    """Refuse the first row where a part exceeds its whole (both reported)."""
+    for relation in relations():
+        part, whole = columns.get(relation.part), columns.get(relation.whole)
+        if not isinstance(part, pd.Series) or not isinstance(whole, pd.Series):
+            continue
+        a, b = part.to_numpy(dtype="float64"), whole.to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            broken = a > b + RELATION_SLACK  # NaN (not reported) compares false
+        if broken.any():
+            pos = int(np.flatnonzero(broken)[0])
+            p, w = relation.part, relation.whole
+            raise KpiXlError(
+                f"{p} ({_shown(a[pos])}) exceed {w} ({_shown(b[pos])}) on the same row: a "
+                f"rate read in the wrong unit? expected {p} <= {w}",
+                file=file,
+                line=_line(pos, line_of),
+                column=p,
+            )
+
+
+def _shown(value: float) -> str:
+    """A measure's value in a message: whole numbers without ``.0``."""
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return format(value, ".15g")
 
 
 def _date_columns(frame: pd.DataFrame, file: str) -> tuple[str, str]:

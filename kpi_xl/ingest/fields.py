@@ -87,6 +87,7 @@ class Report:
     notes: list[str] = field(default_factory=list)  # e.g. a Search Console filter
     replaced: int = 0  # rows of older exports this one replaced (revisions)
     duplicates: int = 0  # exact repeats dropped
+    currencies: tuple[str, ...] = ()  # the currencies of its money (cost, revenue...)
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -101,6 +102,8 @@ class Report:
         for key in ("replaced", "duplicates"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
+        if self.currencies:
+            out["currencies"] = list(self.currencies)
         if self.exported_at is not None:
             out["exported_at"] = self.exported_at.isoformat(sep=" ")
         return out

@@ -17,10 +17,26 @@ fits (``12,50`` or ``0,452`` say comma; ``1,234.50`` or ``0.5`` say point), else
 file from its other numeric columns. With no evidence at all every value is an integer
 or a 3-digit group (``1,234``, ``1.234``), read as thousands either way. A value that
 does not fit the chosen reading is an error, never silently re-read.
+
+Rate columns (a platform's ``rates``: shares of a whole such as GA4's ``Bounce rate``)
+are read as fractions by :func:`rate_fractions`, one column of one file at a time:
+
+* ``45.5%`` is 0.455 and ``0.455`` stays 0.455, as everywhere;
+* a value without a ``%`` sign that is above 1 proves the column is written in percent:
+  a fraction can never exceed 1, while a percent column may hold 0.5 (0.5 %) beside 45.
+  So when every value is within 0..100 and at least one value written without ``%`` is
+  above 1, the values written without ``%`` are percentages and are divided by 100 (the
+  reader says so in the file's report warnings). That reading is unambiguous: no value
+  of the column can be a fraction. When every value is 1 or less, the column could be
+  fractions (``0.455``) or percentages all at most 1 % (``0.5`` = 0.5 %): it is read as
+  fractions, the way every platform kpi_xl knows writes a rate without ``%``;
+* a negative value, a value without ``%`` above 100, or a percentage above 100 % cannot
+  be a share in either unit: an error naming the line, the column and the value.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -195,17 +211,64 @@ def _is_number(value: object) -> bool:
     )
 
 
-def parse_value(value: object, *, percent: bool = True) -> float:
+def parse_value(value: object, *, percent: bool = True, default: Decimal | None = None) -> float:
     """One typed or text value (a target typed into a cell, a targets file's field), read by
     the same rules as an export column: ``1.234,5``, ``1 234``, ``12 %``... NaN for a blank;
-    ``ValueError`` for text that is not a number."""
+    ``ValueError`` for text that is not a number. ``default`` is the decimal mark of a
+    value only either mark reads (``1,234``, ``1.234``), e.g. the one its file's other
+    values show; without it such a value is read as thousands."""
     if value is None:
         return float("nan")
     if _is_number(value):
         return float(value)  # type: ignore[arg-type]
     values = pd.Series([str(value)], dtype=object)
     point, comma = votes(values)
-    out, bad = parse(values, decimal=decide(point, comma), percent=percent)
+    out, bad = parse(values, decimal=decide(point, comma) or default, percent=percent)
     if bad[0]:
         raise ValueError(f"{value!r} is not a number")
     return float(out[0])
+
+
+#: What a rate column's message says is expected.
+RATE_EXAMPLE = "a rate such as 0.455 or 45.5%"
+
+
+@dataclass(frozen=True)
+class Rates:
+    """A rate column read as fractions (see the module docstring).
+
+    ``bad`` is the first row whose value is no share in either unit (negative, above 100
+    without ``%``, above 100 % with it) and ``problem`` says which (else ``None`` and ``""``);
+    ``percent`` is true when the values written without ``%`` were read as percentages
+    (divided by 100), ``example`` then the row of the first such value above 1."""
+
+    values: np.ndarray
+    percent: bool = False
+    example: int | None = None
+    bad: int | None = None
+    problem: str = ""
+
+
+def rate_fractions(values: pd.Series, parsed: np.ndarray) -> Rates:
+    """The fractions of a rate column: ``values`` as in the file, ``parsed`` as
+    :func:`parse` read them with ``percent=True`` (values ending in ``%`` already divided
+    by 100; NaN for missing values)."""
+    parsed = np.asarray(parsed, dtype="float64")
+    if values.dtype.kind in "iufb":
+        signed = np.zeros(len(parsed), dtype=bool)
+    else:
+        signed = as_text(values).str.strip().str.endswith("%").to_numpy(dtype=bool)
+    with np.errstate(invalid="ignore"):
+        bare = ~signed & ~np.isnan(parsed)
+        negative = parsed < 0
+        above = (bare & (parsed > 100)) | (signed & (parsed > 1))
+        over_one = bare & (parsed > 1)
+    wrong = negative | above
+    if wrong.any():
+        row = int(np.flatnonzero(wrong)[0])
+        problem = "is negative" if negative[row] else "is above 100 %"
+        return Rates(parsed, bad=row, problem=problem)
+    if not over_one.any():
+        return Rates(parsed)
+    first = int(np.flatnonzero(over_one)[0])
+    return Rates(np.where(bare, parsed / 100.0, parsed), percent=True, example=first)

@@ -29,7 +29,7 @@ from kpi_xl.vocabulary import CHANNELS
 #: follow after a narrow gap).
 OVERVIEW_COLUMNS = (
     "kpi", "unit", "actual", "target", "attainment", "status",
-    "previous", "change", "pace", "trend",
+    "previous", "change", "pace", "trend", "data_note",
 )  # fmt: skip
 #: The Overview's information block, top to bottom (label in column A, value in B).
 OVERVIEW_INFO = (
@@ -47,6 +47,9 @@ CHANNEL_COLUMNS = ("channel", *STATUSES, "kpi", "actual", "target", "attainment"
 SETTINGS = {
     "on_track": "kpi_OnTrack",
     "at_risk": "kpi_AtRisk",
+    "near_on_track": "kpi_NearOnTrack",
+    "near_at_risk": "kpi_NearAtRisk",
+    "gross_margin": "kpi_GrossMargin",
     "currency": "kpi_Currency",
     "plan_start": "kpi_PlanStart",
     "language": "kpi_Language",
@@ -61,6 +64,8 @@ OVERVIEW_NAMES = {
     "pace_factor": "kpi_PaceFactor",
 }
 TABLE = "ChannelData"
+#: The table the formulas read (period x scope x source x currency; see plan.scopes).
+PLAN_TABLE = "PlanData"
 META_SHEET = "_meta"
 TARGET_KEY_HEADER = "key"
 SHEET_NAME_LIMIT = 31
@@ -162,6 +167,11 @@ class ChannelLayout:
     def period_col(self, index: int) -> int:
         return self.first_col + index
 
+    @property
+    def note_col(self) -> int:
+        """The data notes, right of the periods on the actual rows."""
+        return self.last_col + 1
+
 
 @dataclass(frozen=True)
 class TargetsLayout:
@@ -216,6 +226,22 @@ class SettingsLayout:
     header_row: int
     cells: Mapping[str, Cell]  # setting key -> value cell (label one column to the left)
     names: Mapping[str, str]  # setting key -> defined name
+    fx_header_row: int = -1  # the exchange rates (one input per foreign currency)
+    fx: Mapping[str, Cell] = field(default_factory=dict)  # currency -> rate cell
+    records_header_row: int = -1  # the systems of record (generated, read by formulas)
+    record_all: Mapping[str, Cell] = field(default_factory=dict)  # site measure -> source
+    record_channels: Mapping[str, Cell] = field(default_factory=dict)
+
+
+def fx_name(currency: str) -> str:
+    """The defined name of the exchange rate of ``currency`` into the plan currency."""
+    return f"kpi_Fx_{currency}"
+
+
+def record_name(measure: str, scope: str) -> str:
+    """The defined name of the system of record of a site measure, for the ``all`` scope
+    or for channel scopes."""
+    return f"kpi_Rec_{measure}" if scope == "all" else f"kpi_RecCh_{measure}"
 
 
 @dataclass(frozen=True)
@@ -246,6 +272,7 @@ class PlanLayout:
     definitions: DefinitionsLayout
     settings: SettingsLayout
     names: Mapping[str, str] = field(default_factory=dict)  # defined name -> cell reference
+    plan_data: DataLayout = field(default_factory=lambda: DataLayout("", PLAN_TABLE, (), 0))
 
     @property
     def roles(self) -> list[str]:
@@ -305,7 +332,7 @@ def sheet_names(channels: Sequence[str], lang: str) -> dict[str, str]:
     """Role -> localized, valid sheet name, in workbook order."""
     taken: set[str] = {META_SHEET}
     out: dict[str, str] = {}
-    for role in ["overview", *channels, "targets", "data", "definitions", "settings"]:
+    for role in ["overview", *channels, "targets", "data", "plan_data", "definitions", "settings"]:
         text = label(f"channel_{role}" if role in CHANNELS else f"sheet_{role}", lang)
         out[role] = safe_sheet_name(text, taken)
     out[META_SHEET] = META_SHEET
@@ -387,10 +414,26 @@ def _targets(sheet: str, model: PlanModel) -> TargetsLayout:
     )
 
 
-def _settings(sheet: str) -> SettingsLayout:
+def _settings(sheet: str, model: PlanModel) -> SettingsLayout:
     header = 2
     cells = {key: Cell(sheet, header + 1 + i, 1) for i, key in enumerate(SETTINGS)}
-    return SettingsLayout(sheet, Cell(sheet, 0, 0), header, cells, dict(SETTINGS))
+    fx_header = header + len(SETTINGS) + 2
+    currencies = sorted(model.data.rates)
+    fx = {code: Cell(sheet, fx_header + 1 + i, 1) for i, code in enumerate(currencies)}
+    records_header = fx_header + len(fx) + 3 if fx else fx_header + 1
+    records = list(model.data.records)
+    return SettingsLayout(
+        sheet,
+        Cell(sheet, 0, 0),
+        header,
+        cells,
+        dict(SETTINGS),
+        fx_header_row=fx_header if fx else -1,
+        fx=fx,
+        records_header_row=records_header if records else -1,
+        record_all={m: Cell(sheet, records_header + 1 + i, 1) for i, m in enumerate(records)},
+        record_channels={m: Cell(sheet, records_header + 1 + i, 2) for i, m in enumerate(records)},
+    )
 
 
 def plan_layout(model: PlanModel) -> PlanLayout:
@@ -398,9 +441,13 @@ def plan_layout(model: PlanModel) -> PlanLayout:
     channels = list(model.spec.channels)
     names = sheet_names(channels, model.spec.lang)
     overview = _overview(names["overview"], model)
-    settings = _settings(names["settings"])
+    settings = _settings(names["settings"], model)
     defined = {name: settings.cells[key].ref for key, name in SETTINGS.items()}
     defined.update({name: overview.info[key].ref for key, name in OVERVIEW_NAMES.items()})
+    defined.update({fx_name(code): cell.ref for code, cell in settings.fx.items()})
+    defined.update({record_name(m, "all"): c.ref for m, c in settings.record_all.items()})
+    defined.update({record_name(m, "channel"): c.ref for m, c in settings.record_channels.items()})
+    table = model.data.table
     return PlanLayout(
         sheets=names,
         overview=overview,
@@ -417,6 +464,7 @@ def plan_layout(model: PlanModel) -> PlanLayout:
         ),
         settings=settings,
         names=defined,
+        plan_data=DataLayout(names["plan_data"], PLAN_TABLE, tuple(table.columns), len(table)),
     )
 
 

@@ -1,13 +1,16 @@
 """The plan computed in Python: what every formula cell of the workbook must show.
 
-The workbook's formulas read the ``ChannelData`` table with SUMIFS; this module computes
-the same numbers from the same period-aggregated table, following the same rules:
+The workbook's formulas read the ``PlanData`` table with SUMIFS; this module computes the
+same numbers from the same table (:mod:`kpi_xl.plan.scopes`), following the same rules:
 
 * a KPI's *scope* is ``"all"`` (every channel) or one channel; a KPI with a
   ``channel_filter`` always reads that channel;
+* each measure it reads is summed as its :class:`~kpi_xl.plan.scopes.Leaf` says (system of
+  record, same-platform rows, whole-period rows);
 * a KPI is blank ("no data") when any measure it reads in the current period has no
-  non-blank value in its scope (``COUNTIFS(..., "<>")`` is 0); otherwise its expression is
-  applied to the SUMIFS sums (a previous period with no rows sums to 0);
+  non-blank value there (``COUNTIFS(..., "<>")`` is 0), or a whole-period measure has
+  more than one row; otherwise its expression is applied to the SUMIFS sums (a previous
+  period with no rows sums to 0);
 * targets, attainment, status, change and pace follow :mod:`kpi_xl.catalog.helpers`.
 
 Sums are computed once per scope and period; each KPI row of the plan
@@ -21,25 +24,24 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 import pandas as pd
 
 from kpi_xl import periods as cal
 from kpi_xl.catalog import helpers
 from kpi_xl.catalog.records import KPI, get, measures
-from kpi_xl.catalog.status_bands import STATUSES
+from kpi_xl.catalog.status_bands import STATUSES, Near
+from kpi_xl.plan.scopes import SCOPE_ALL, PlanData, leaves
 from kpi_xl.plan.spec import PlanSpec
 
-ALL = "all"
-ID_COLUMNS = ("period", "channel", "campaign")
-
-Sums = dict[tuple[str, str], dict[str, tuple[float, int]]]
+ALL = SCOPE_ALL
+#: The campaign-level table of the Data sheet (for the user's pivots), left to right.
+ID_COLUMNS = ("period", "channel", "source", "campaign", "currency")
 
 
 def plan_measures(spec: PlanSpec) -> list[str]:
     """Every base measure the plan's KPIs read, in catalog order."""
-    needed = {m for kid in all_kpi_ids(spec) for m in get(kid).expression.all_measures}
+    needed = {m for kid in all_kpi_ids(spec) for m in get(kid).all_measures}
     return [m for m in measures() if m in needed]
 
 
@@ -89,8 +91,9 @@ class PlanModel:
     """All values of one plan. Build with :func:`compute`."""
 
     spec: PlanSpec
-    table: pd.DataFrame  # the ChannelData table: period, channel, campaign, measures
+    table: pd.DataFrame  # the Data sheet's table: ID_COLUMNS, then measures
     table_measures: list[str]
+    data: PlanData  # what the formulas read
     periods: list[str]  # the plan year's periods
     current: str
     previous: str
@@ -101,7 +104,6 @@ class PlanModel:
     total_days: int
     targets: dict[tuple[str, str, str], float] = field(default_factory=dict)
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
-    _sums: Sums = field(default_factory=dict)
     _values: dict[tuple[str, str, str, float], float] = field(default_factory=dict, repr=False)
     _rows: dict[tuple[str, str], KpiRow] = field(default_factory=dict, repr=False)
 
@@ -109,10 +111,6 @@ class PlanModel:
 
     def scope_of(self, kpi: KPI, scope: str) -> str:
         return kpi.channel_filter or scope
-
-    def measure(self, scope: str, period: str, mid: str) -> tuple[float, int]:
-        """(SUMIFS sum, count of non-blank values) of a measure in a scope and period."""
-        return self._sums.get((scope, period), {}).get(mid, (0.0, 0))
 
     def value(self, kpi: KPI, scope: str, period: str, factor: float = 1.0) -> float:
         """The KPI's value (NaN = blank); ``factor`` scales sum measures (pace)."""
@@ -122,15 +120,41 @@ class PlanModel:
         return self._values[key]
 
     def _value(self, kpi: KPI, scope: str, period: str, factor: float) -> float:
-        current = {m: self.measure(scope, period, m) for m in kpi.expression.measures}
+        leaf = leaves(kpi)
+        current = {m: self.data.leaf_sum(leaf[m], scope, period) for m in kpi.measures}
         if any(count == 0 for _, count in current.values()):
             return math.nan
+        if any(leaf[m].whole and count != 1 for m, (_, count) in current.items()):
+            return math.nan
         prev_key = cal.previous(period, self.spec.grain)
-        prev = {m: self.measure(scope, prev_key, m)[0] for m in kpi.expression.previous}
-        values = {m: s for m, (s, _) in current.items()}
+        prev = {m: self.data.leaf_sum(leaf[m], scope, prev_key)[0] for m in kpi.expression.previous}
+        values: dict[str, float] = {m: s for m, (s, _) in current.items()}
+        values.update(self.parameters(kpi))
         if factor != 1.0:
             return float(helpers.pace(kpi, values, 1.0, factor, prev))
         return float(kpi.evaluate(values, prev))
+
+    def parameters(self, kpi: KPI) -> dict[str, float]:
+        """The plan settings the KPI reads (``gross_margin``; NaN when not set)."""
+        margin = self.spec.gross_margin
+        return dict.fromkeys(kpi.parameters, math.nan if margin is None else margin)
+
+    def blank_reason(self, kpi: KPI, scope: str, period: str) -> tuple[str, str] | None:
+        """Why the KPI is blank although data reports its measures: (whole-period measure,
+        gap code of :meth:`PlanData.whole_gap`); None otherwise."""
+        scope = self.scope_of(kpi, scope)
+        leaf = leaves(kpi)
+        for m in kpi.measures:
+            if not leaf[m].whole:
+                continue
+            _, count = self.data.leaf_sum(leaf[m], scope, period)
+            if count > 1:
+                return m, "several"
+            if count == 0:
+                gap = self.data.whole_gap(m, scope, period)
+                if gap is not None:
+                    return m, gap
+        return None
 
     def target(self, kpi_id: str, scope: str, period: str) -> float:
         return self.targets.get((kpi_id, scope, period), math.nan)
@@ -153,8 +177,9 @@ class PlanModel:
             float(helpers.attainment(a, t, kpi.higher_is_better))
             for a, t in zip(actual, target, strict=True)
         )
+        near = Near(self.spec.near_on_track, self.spec.near_at_risk) if kpi.near_target else None
         codes = tuple(
-            str(helpers.status(a, self.spec.on_track, self.spec.at_risk)) for a in attainment
+            str(helpers.status(a, self.spec.on_track, self.spec.at_risk, near)) for a in attainment
         )
         current = self.value(kpi, scope, self.current)
         previous = self.value(kpi, scope, self.previous)
@@ -191,23 +216,6 @@ class PlanModel:
         return counts
 
 
-def _sums(table: pd.DataFrame, cols: list[str]) -> Sums:
-    out: Sums = {}
-    if table.empty:
-        return out
-    for scope_cols, scope_of in ((["period", "channel"], None), (["period"], ALL)):
-        grouped = table.groupby(scope_cols, sort=False)[cols]
-        sums, counts = grouped.sum(min_count=0), grouped.count()
-        sum_rows = sums.to_dict("index")
-        count_rows = counts.to_dict("index")
-        for key, row_s in sum_rows.items():
-            parts: tuple[Any, ...] = (key, ALL) if scope_of == ALL else tuple(key)  # type: ignore[arg-type]
-            period, channel = str(parts[0]), str(parts[1])
-            row_c = count_rows[key]
-            out[(channel, period)] = {m: (float(row_s[m]), int(row_c[m])) for m in cols}
-    return out
-
-
 def _history_target(
     model: PlanModel, kpi: KPI, scope: str, period: str, history: list[float]
 ) -> float:
@@ -218,7 +226,7 @@ def _history_target(
         helpers.smart_target(
             series,
             kpi.higher_is_better,
-            model.spec.growth,
+            0.0 if kpi.near_target else model.spec.growth,
             window=1 if series is not history else 3,
             percent=kpi.is_bounded_rate,
         ),
@@ -233,7 +241,8 @@ def suggest_targets(model: PlanModel, scopes: Iterable[tuple[str, str]]) -> None
     three periods with data. Growth is the plan's ``growth``; see ``smart_target``.
     """
     first = model.periods[0]
-    keys = sorted(set(model.table["period"].astype(str))) if not model.table.empty else []
+    table = model.data.table
+    keys = sorted(set(table["period"].astype(str))) if not table.empty else []
     before = [k for k in keys if k < first]
     inside = [k for k in keys if k >= first]
     for kpi_id, scope in scopes:
@@ -287,13 +296,15 @@ def period_stamps(spec: PlanSpec, data_end: pd.Timestamp | None) -> PeriodStamps
 def compute(
     spec: PlanSpec,
     aggregated: pd.DataFrame,
+    data: PlanData,
     *,
     targets: dict[tuple[str, str, str], float] | None = None,
     notes: dict[tuple[str, str], str] | None = None,
     data_start: pd.Timestamp | None = None,
     data_end: pd.Timestamp | None = None,
 ) -> PlanModel:
-    """The plan's values from period-aggregated data (``aggregate(..., by=channel,campaign)``).
+    """The plan's values from ``data`` (what the formulas read) and the campaign-level table
+    of the Data sheet (``aggregate(..., by=ID_COLUMNS[1:])``).
 
     ``targets`` given by the user (or carried over by refresh) win over suggestions; a NaN
     target is an explicit blank.
@@ -303,11 +314,13 @@ def compute(
     table_measures = cols + extra
     table = aggregated.reindex(columns=[*ID_COLUMNS, *table_measures])
     table = table.astype(dict.fromkeys(table_measures, "float64"))
+    table["currency"] = table["currency"].fillna("").replace("", data.currency)
     stamps = period_stamps(spec, data_end)
     model = PlanModel(
         spec=spec,
         table=table,
         table_measures=table_measures,
+        data=data,
         periods=stamps.periods,
         current=stamps.current,
         previous=stamps.previous,
@@ -318,7 +331,6 @@ def compute(
         total_days=stamps.total_days,
         targets=dict(targets or {}),
         notes=dict(notes or {}),
-        _sums=_sums(table, table_measures),
     )
     suggest_targets(model, target_scopes(spec))
     return model

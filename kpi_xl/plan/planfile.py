@@ -66,7 +66,8 @@ class PlanMeta:
         """The plan spec recorded in the file, validated."""
         raw = dict(self.spec)
         lang, year = raw.pop("lang", self.lang), raw.pop("year", None)
-        return parse_spec(raw, source).with_choices(lang=lang, year=year)
+        fx = {str(k): float(v) for k, v in (raw.pop("fx", None) or {}).items()}
+        return parse_spec(raw, source).with_choices(lang=lang, year=year, fx=fx or None)
 
 
 def meta_rows(meta: PlanMeta) -> list[tuple[str, str]]:
@@ -220,10 +221,14 @@ def _from_schema_1(raw: dict[str, Any]) -> PlanMeta:
         sheet=sheets["settings"],
         title=Cell(sheets["settings"], 0, 0),
         header_row=2,
-        cells={k: Cell.from_ref(inputs[f"setting|{k}"]) for k in lay.SETTINGS},
-        names=dict(lay.SETTINGS),
+        cells={
+            k: Cell.from_ref(inputs[f"setting|{k}"])
+            for k in lay.SETTINGS
+            if f"setting|{k}" in inputs
+        },
+        names={k: name for k, name in lay.SETTINGS.items() if f"setting|{k}" in inputs},
     )
-    names = {name: settings.cells[key].ref for key, name in lay.SETTINGS.items()}
+    names = {name: settings.cells[key].ref for key, name in settings.names.items()}
     names.update({name: overview.info[key].ref for key, name in lay.OVERVIEW_NAMES.items()})
     kpi_ids = list(spec["overall"])
     for ids in spec["channels"].values():

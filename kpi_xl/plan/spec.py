@@ -12,15 +12,28 @@ from typing import Any
 
 import yaml
 
-from kpi_xl.catalog.records import PACKAGE_LOADER, kpis
-from kpi_xl.catalog.status_bands import DEFAULT_THRESHOLDS
+from kpi_xl.catalog.records import PACKAGE_LOADER, current_id, kpis
+from kpi_xl.catalog.status_bands import DEFAULT_NEAR, DEFAULT_THRESHOLDS
 from kpi_xl.errors import KpiXlError
 from kpi_xl.resources import templates_dir
 from kpi_xl.vocabulary import CHANNELS, GRAINS, LANGUAGES, TEMPLATES
 
 BUNDLED = TEMPLATES
 DEFAULTS = (DEFAULT_THRESHOLDS.on_track, DEFAULT_THRESHOLDS.at_risk)
-_KEYS = {"name", "title", "grain", "currency", "growth", "thresholds", "overall", "channels"}
+_KEYS = {
+    "name",
+    "title",
+    "grain",
+    "currency",
+    "growth",
+    "thresholds",
+    "gross_margin",
+    "overall",
+    "channels",
+}
+_THRESHOLDS = ("on_track", "at_risk", "near_on_track", "near_at_risk")
+#: ROI needs the plan's gross margin; without one the plan shows Revenue ROI instead.
+ROI, REVENUE_ROI = "roi", "revenue_roi"
 
 
 @dataclass(frozen=True)
@@ -35,19 +48,43 @@ class PlanSpec:
     growth: float = 0.10
     on_track: float = DEFAULT_THRESHOLDS.on_track
     at_risk: float = DEFAULT_THRESHOLDS.at_risk
+    near_on_track: float = DEFAULT_NEAR.on_track
+    near_at_risk: float = DEFAULT_NEAR.at_risk
+    gross_margin: float | None = None
+    #: Exchange rates into the plan currency (1 unit of the key's currency = rate units).
+    fx: dict[str, float] = field(default_factory=dict)
     title: str = ""
     lang: str = "en"
     year: int | None = None
     source: str = field(default="", compare=False)
 
     def with_choices(self, **changes: Any) -> PlanSpec:
-        """A copy with build-time choices (lang, year, grain, ...) applied and validated."""
+        """A copy with build-time choices (lang, year, grain, gross margin, fx...) applied
+        and validated; ROI becomes Revenue ROI when the plan has no gross margin."""
         spec = replace(self, **{k: v for k, v in changes.items() if v is not None})
         if spec.lang not in LANGUAGES:
             raise KpiXlError(f"language {spec.lang!r} is not supported; use one of {LANGUAGES}")
         if spec.grain not in GRAINS:
             raise KpiXlError(f"grain {spec.grain!r} is not supported; use one of {GRAINS}")
-        return spec
+        if spec.gross_margin is not None and not 0 < spec.gross_margin <= 1:
+            raise KpiXlError(
+                f"gross margin {spec.gross_margin:g} is not a share: expected a number above 0 "
+                "and at most 1 (0.35 = 35 %)"
+            )
+        return spec.with_roi()
+
+    def with_roi(self) -> PlanSpec:
+        """ROI where the plan has a gross margin, Revenue ROI where it has none."""
+        old, new = (REVENUE_ROI, ROI) if self.gross_margin is not None else (ROI, REVENUE_ROI)
+
+        def swap(ids: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(new if k == old else k for k in ids))
+
+        return replace(
+            self,
+            overall=swap(self.overall),
+            channels={c: swap(ids) for c, ids in self.channels.items()},
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data (stored in the workbook's ``_meta`` sheet)."""
@@ -57,7 +94,14 @@ class PlanSpec:
             "grain": self.grain,
             "currency": self.currency,
             "growth": self.growth,
-            "thresholds": {"on_track": self.on_track, "at_risk": self.at_risk},
+            "thresholds": {
+                "on_track": self.on_track,
+                "at_risk": self.at_risk,
+                "near_on_track": self.near_on_track,
+                "near_at_risk": self.near_at_risk,
+            },
+            "gross_margin": self.gross_margin,
+            "fx": dict(self.fx),
             "overall": list(self.overall),
             "channels": {c: list(k) for c, k in self.channels.items()},
             "lang": self.lang,
@@ -73,16 +117,17 @@ def _kpi_list(source: str, key: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise _fail(source, key, "expected a non-empty list of KPI ids")
     known = kpis()
-    for item in value:
-        if item not in known:
+    ids = [current_id(str(item)) for item in value]  # renamed ids are read as the new ones
+    for item, kid in zip(value, ids, strict=True):
+        if kid not in known:
             import difflib
 
             close = difflib.get_close_matches(str(item), list(known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise _fail(source, key, f"unknown KPI id {item!r}{hint}")
-    if len(set(value)) != len(value):
+    if len(set(ids)) != len(ids):
         raise _fail(source, key, "a KPI is listed twice")
-    return tuple(value)
+    return tuple(ids)
 
 
 def _number(source: str, key: str, value: Any, low: float, high: float) -> float:
@@ -118,15 +163,29 @@ def parse_spec(raw: Any, source: str = "<plan spec>") -> PlanSpec:
         raise _fail(
             source, "thresholds", f"expected {{on_track: {DEFAULTS[0]}, at_risk: {DEFAULTS[1]}}}"
         )
-    bad = sorted(set(thresholds) - {"on_track", "at_risk"})
+    bad = sorted(set(thresholds) - set(_THRESHOLDS))
     if bad:
-        raise _fail(source, f"thresholds.{bad[0]}", "unknown threshold; use on_track, at_risk")
+        raise _fail(
+            source, f"thresholds.{bad[0]}", f"unknown threshold; use {', '.join(_THRESHOLDS)}"
+        )
     on_track = _number(
         source, "thresholds.on_track", thresholds.get("on_track", DEFAULTS[0]), 0, 10
     )
     at_risk = _number(source, "thresholds.at_risk", thresholds.get("at_risk", DEFAULTS[1]), 0, 10)
     if at_risk > on_track:
         raise _fail(source, "thresholds.at_risk", "must not be above thresholds.on_track")
+    near_on = _number(
+        source, "thresholds.near_on_track", thresholds.get("near_on_track", DEFAULT_NEAR.on_track),
+        0, 1,
+    )  # fmt: skip
+    near_risk = _number(
+        source, "thresholds.near_at_risk", thresholds.get("near_at_risk", DEFAULT_NEAR.at_risk),
+        0, 1,
+    )  # fmt: skip
+    if near_risk < near_on:
+        raise _fail(source, "thresholds.near_at_risk", "must not be below thresholds.near_on_track")
+    margin = raw.get("gross_margin")
+    gross_margin = None if margin is None else _number(source, "gross_margin", margin, 0.001, 1)
     grain = raw.get("grain", "month")
     if grain not in GRAINS:
         raise _fail(source, "grain", f"expected one of {GRAINS}, got {grain!r}")
@@ -143,8 +202,11 @@ def parse_spec(raw: Any, source: str = "<plan spec>") -> PlanSpec:
         growth=_number(source, "growth", raw.get("growth", 0.10), 0, 1),
         on_track=on_track,
         at_risk=at_risk,
+        near_on_track=near_on,
+        near_at_risk=near_risk,
+        gross_margin=gross_margin,
         source=source,
-    )
+    ).with_roi()
 
 
 def load_template(template: str | Path = "ecommerce") -> PlanSpec:

@@ -10,8 +10,9 @@ Rules (each has a test):
    written back into the rebuilt workbook wherever the new layout puts them. A target whose
    key no longer has a cell (the grain was changed on Settings) is kept in the plan record
    and comes back when its key does. Blank targets stay blank.
-2. Settings typed by the user drive the rebuild: thresholds, currency, language, grain,
-   plan start (its year is the plan year) and the data source.
+2. Settings typed by the user drive the rebuild: thresholds, gross margin, exchange rates,
+   currency, language, grain, plan start (its year is the plan year) and the data source.
+   Targets of a KPI the catalog renamed are read under its new id.
 3. Conflicts stop the refresh with exit code 3 and a one-line list unless ``force``:
    generated cells the user edited, rows/columns inserted into generated sheets, sheets
    the user added. With ``force`` edited generated cells are regenerated and added sheets
@@ -29,13 +30,14 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from kpi_xl import pipeline
 from kpi_xl.errors import ConflictError, KpiXlError
-from kpi_xl.plan.spec import PlanSpec
+from kpi_xl.plan.spec import REVENUE_ROI, ROI, PlanSpec
 from kpi_xl.refreshing.carry import carry_sheet
 from kpi_xl.refreshing.reader import OldPlan, describe_conflicts, read_plan, setting_cell
 from kpi_xl.vocabulary import GRAINS, LANGUAGES
@@ -66,6 +68,32 @@ def _spec(old: OldPlan) -> PlanSpec:
             changes[key] = float(value)
     if changes.get("at_risk", spec.at_risk) > changes.get("on_track", spec.on_track):
         raise bad("at_risk", "a value not above the on-track threshold")
+    for key in ("near_on_track", "near_at_risk"):
+        value = s.get(key)
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise bad(key, "a share between 0% and 100%")
+            changes[key] = float(value)
+    if changes.get("near_at_risk", spec.near_at_risk) < changes.get(
+        "near_on_track", spec.near_on_track
+    ):
+        raise bad("near_at_risk", "a band not narrower than the on-track one")
+    margin = s.get("gross_margin", spec.gross_margin)
+    if margin not in (None, ""):
+        if isinstance(margin, bool) or not isinstance(margin, int | float) or not 0 < margin <= 1:
+            raise bad("gross_margin", "a share above 0% and at most 100%, or blank")
+        changes["gross_margin"] = float(margin)
+    else:
+        spec = replace(spec, gross_margin=None)
+    fx = dict(spec.fx)
+    for code, rate in old.fx.items():
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+            raise KpiXlError(
+                f"Settings: the exchange rate of {code} is {rate!r}: expected a positive number",
+                file=old.path,
+            )
+        fx[code] = float(rate)
+    changes["fx"] = fx
     if s.get("currency"):
         changes["currency"] = str(s["currency"]).strip()[:5]
     if s.get("language") is not None:
@@ -82,6 +110,19 @@ def _spec(old: OldPlan) -> PlanSpec:
             raise bad("plan_start", "a date")
         changes["year"] = start.year
     return spec.with_choices(**changes)
+
+
+def swap_roi(
+    spec: PlanSpec, targets: dict[tuple[str, str, str], float]
+) -> dict[tuple[str, str, str], float]:
+    """Targets of ROI read as Revenue ROI when the plan has no gross margin (and back):
+    plans made before ROI needed a margin computed Revenue ROI under the name ROI."""
+    old, new = (REVENUE_ROI, ROI) if spec.gross_margin is not None else (ROI, REVENUE_ROI)
+    out = dict(targets)
+    for (kpi_id, scope, period), value in targets.items():
+        if kpi_id == old:
+            out.setdefault((new, scope, period), value)
+    return out
 
 
 def _source(old: OldPlan, data: pipeline.DataArg | None) -> pipeline.DataSource:
@@ -143,9 +184,10 @@ def refresh(
     spec = _spec(old)
     source = _source(old, data)
     step("loading data")
-    frame = pipeline.load(source, spec.grain)
+    ingested = pipeline.load_ingested(source, spec.grain)
+    spec = pipeline.with_data_currency(spec, ingested, spec.currency)
     step("computing")
-    model = pipeline.plan_model(frame, spec, old.targets, old.notes)
+    model = pipeline.plan_model(ingested.frame, spec, swap_roi(spec, old.targets), old.notes)
     carried = [*old.user_sheets, *old.added_sheets]
     extra: Sequence[Callable[[Any], None]] = [partial(_carry, old, name) for name in carried]
     recorded = source.describe() if data is not None else str(old.settings.get("data_source"))

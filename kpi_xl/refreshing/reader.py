@@ -19,10 +19,10 @@ from typing import Any
 
 import openpyxl
 
-from kpi_xl.catalog.records import label
+from kpi_xl.catalog.records import current_id, label
 from kpi_xl.errors import KpiXlError
 from kpi_xl.ingest.numbers import parse_value
-from kpi_xl.plan.layout import TARGET_KEY_HEADER, Cell, TargetsLayout
+from kpi_xl.plan.layout import TARGET_KEY_HEADER, Cell, TargetsLayout, fx_name
 from kpi_xl.plan.planfile import PlanMeta, check_not_open, check_workbook, read_meta
 from kpi_xl.spreadsheet import rowcol
 from kpi_xl.workbook.xlsx import fingerprint
@@ -39,6 +39,7 @@ class OldPlan:
     targets: dict[tuple[str, str, str], float] = field(default_factory=dict)
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    fx: dict[str, Any] = field(default_factory=dict)  # exchange rates typed on Settings
     edits: list[str] = field(default_factory=list)
     inserted: list[str] = field(default_factory=list)
     added_sheets: list[str] = field(default_factory=list)
@@ -125,6 +126,7 @@ def read_inputs(old: OldPlan) -> None:
         grid = find_target_grid(ws, t, label("note", meta.lang))
         for key, row in grid.rows.items():
             kpi_id, scope = key.split("|")
+            kpi_id = current_id(kpi_id)  # a plan made before a KPI was renamed
             for period, col in grid.periods.items():
                 old.targets[(kpi_id, scope, period)] = _number(ws.cell(row, col).value)
             if grid.note_col is not None:
@@ -139,9 +141,12 @@ def read_inputs(old: OldPlan) -> None:
         if isinstance(value, dt.datetime):
             value = value.date()
         old.settings[key] = value
+    for code, rate_cell in settings.fx.items():
+        sheet, ref = _defined_cell(wb, fx_name(code)) or (rate_cell.sheet, rate_cell.a1)
+        old.fx[code] = wb[sheet][ref].value if sheet in wb.sheetnames else None
     for key, value in meta.orphans.items():
         kpi_id, scope, period = key.split("|")
-        old.targets.setdefault((kpi_id, scope, period), float(value))
+        old.targets.setdefault((current_id(kpi_id), scope, period), float(value))
 
 
 def setting_cell(old: OldPlan, key: str) -> str:

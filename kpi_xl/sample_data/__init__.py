@@ -13,11 +13,12 @@ from importlib import resources
 
 import pandas as pd
 
+from kpi_xl.periods import check_grain, period_bounds, period_key
 from kpi_xl.sample_data.generate import generate, read_table
 
 BUNDLED_FILE = "ecommerce.csv.gz"
 
-__all__ = ["generate", "load_sample"]
+__all__ = ["generate", "load_daily_sample", "load_sample", "whole_period_rows"]
 
 
 #: The sample store's money is in euros.
@@ -47,8 +48,78 @@ def _bundled() -> pd.DataFrame:
         return canonical_columns(read_table(path))
 
 
-def load_sample() -> pd.DataFrame:
-    """The bundled sample as a canonical long table (a fresh copy on every call):
-    ``date_from``, ``date_to`` datetime64 (daily rows), ``channel, source, campaign,
-    segment, currency`` strings, measures float64."""
+#: People seen on several days of a period count once: a person reached (or visiting) on one
+#: day of a period of n days is seen on ``1 + REPEAT * (n - 1)`` days of it on average.
+REPEAT = 0.05
+#: Share of a period's users who came through one channel only (the rest through several).
+ONE_CHANNEL = 0.85
+
+
+def whole_period_rows(frame: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """What a platform reports for a whole period, where the simulation has daily counts:
+    distinct users (per channel, and for all channels) and reach (per channel), one row per
+    period (from its first day to the last day of data in it), not split by campaign."""
+    grain = check_grain(grain)
+    period = period_key(frame["date_from"], grain)
+    last = frame.groupby(period)["date_to"].max()
+    rows = []
+    for measure in ("users", "reach"):
+        reported = frame[measure].notna()
+        if not reported.any():
+            continue
+        part = frame[reported].assign(_period=period[reported])
+        columns = [measure, "new_users"] if measure == "users" else [measure]
+        sums = part.groupby(["_period", "channel"])[columns].sum()
+        days = part.groupby(["_period", "channel"])["date_from"].nunique()
+        repeat = 1 + REPEAT * (days - 1)
+        if measure == "users":
+            returning = (sums["users"] - sums["new_users"]).clip(lower=0)
+            distinct: pd.Series = (sums["new_users"] + returning / repeat).round()
+        else:
+            distinct = (sums[measure] / repeat).round()
+        for (key, channel), value in zip(distinct.index, distinct.to_numpy(), strict=True):
+            rows.append((key, channel, measure, float(value)))
+        if measure == "users":
+            overall = (distinct.groupby(level=0).sum() * ONE_CHANNEL).round()
+            rows.extend((key, "all", measure, float(v)) for key, v in overall.items())
+    table = pd.DataFrame(rows, columns=["period", "channel", "measure", "value"])
+    wide = table.pivot_table(
+        index=["period", "channel"], columns="measure", values="value", aggfunc="first"
+    ).reset_index()
+    starts = wide["period"].map(lambda k: pd.Timestamp(period_bounds(k, grain)[0]))
+    out = pd.DataFrame(
+        {
+            "date_from": starts.to_numpy(dtype="datetime64[ns]"),
+            "date_to": wide["period"].map(last).to_numpy(dtype="datetime64[ns]"),
+            "channel": wide["channel"].astype(str).to_numpy(),
+            "source": frame["source"].iloc[0] if len(frame) else "sample",
+            "campaign": "",
+            "segment": "",
+            "currency": CURRENCY,
+        }
+    )
+    for measure in ("users", "reach"):
+        if measure in wide.columns:
+            out[measure] = wide[measure].to_numpy(dtype="float64")
+    return out
+
+
+def load_daily_sample() -> pd.DataFrame:
+    """The bundled file's daily rows as a canonical table (a fresh copy on every call)."""
     return _bundled().copy()
+
+
+@cache
+def _sample(grain: str) -> pd.DataFrame:
+    daily = _bundled()
+    whole = whole_period_rows(daily, grain)
+    return pd.concat([daily, whole.reindex(columns=daily.columns)], ignore_index=True)
+
+
+def load_sample(grain: str = "month") -> pd.DataFrame:
+    """The bundled sample as a canonical long table (a fresh copy on every call):
+    ``date_from``, ``date_to`` datetime64, ``channel, source, campaign, segment, currency``
+    strings, measures float64. Rows are daily, plus the whole-period users and reach of
+    each period of ``grain`` (:func:`whole_period_rows`): distinct people are never the
+    sum of daily counts."""
+    return _sample(check_grain(grain)).copy()

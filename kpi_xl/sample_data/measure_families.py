@@ -49,10 +49,15 @@ def _web(block: Block, cal: Calendar, rng: Rng, lam: Matrix) -> None:
     users = _binom(rng, sessions, 0.86)
     extra_pages = engaged * (prof.pages - 1) * 1.2 + (sessions - engaged) * 0.1
     orders = _binom(rng, engaged, prof.cvr / prof.engaged * block.col("cvr"))
-    leads = _binom(rng, sessions, prof.leads)
+    new_customers = _binom(rng, orders, 0.55)
+    # leads: sign-ups and contact requests; every new customer signed up first
+    leads = _binom(rng, sessions, prof.leads) + new_customers
     responded = _binom(rng, leads, 0.12)  # contact-form inquiries answered
     hours = np.where(cal.weekday >= 5, 19.0, 5.5)
     responses = _binom(rng, orders, 0.12)
+    # GA4 key events: purchases and lead sign-ups; a session may have both
+    key_events = orders + leads
+    key_event_sessions = np.minimum(_binom(rng, key_events, 0.9), sessions)
     v.update(
         _true_sessions=true_sessions,
         sessions=sessions,
@@ -60,18 +65,22 @@ def _web(block: Block, cal: Calendar, rng: Rng, lam: Matrix) -> None:
         new_users=_binom(rng, users, prof.new_users),
         engaged_sessions=engaged,
         pageviews=sessions + _poisson(rng, extra_pages),
-        session_duration_s=np.round(
-            engaged * prof.duration * 1.4 * rng.lognormal(0, 0.1, lam.shape)
+        session_duration_s=(
+            duration := np.round(engaged * prof.duration * 1.4 * rng.lognormal(0, 0.1, lam.shape))
         ),
+        # GA4 engagement time: the site in the foreground, about 70 % of the session
+        engagement_time_s=np.round(duration * 0.7),
         bounces=sessions - engaged,
-        conversions=orders.copy(),
+        key_events=key_events,
+        key_event_sessions=key_event_sessions,
         leads=leads,
         lead_response_hours=np.round(_gamma_sum(rng, responded, hours, 2.0), 1),
         leads_responded=responded,
-        new_customers=_binom(rng, orders, 0.55),
+        new_customers=new_customers,
         orders=orders,
         revenue=np.round(_gamma_sum(rng, orders, prof.aov * block.col("aov"), 6.0), 2),
         csat_points=responses + _binom(rng, responses * 4, 0.83),
+        csat_satisfied=_binom(rng, responses, 0.8),
         csat_responses=responses,
     )
 
@@ -107,6 +116,9 @@ def _ads(block: Block, cal: Calendar, rng: Rng, lam: Matrix) -> None:
     v["cost"] = np.round(clicks * cpc, 2)
     v["conversions"] = v["orders"] + extra
     v["conversion_value"] = np.round(v["revenue"] + value, 2)
+    # the platform's own lead count (lead forms, attributed sign-ups): most site leads,
+    # plus view-through ones
+    v["platform_leads"] = _binom(rng, v["leads"], 0.8) + _poisson(rng, v["leads"] * 0.1)
 
 
 def _commission(block: Block, cal: Calendar, rng: Rng, lam: Matrix) -> None:

@@ -4,23 +4,28 @@ simulation that turns them into daily rows is :mod:`kpi_xl.sample_data.generate`
 
 Which measures each channel reports (its *families*; anything else is NaN):
 
-* every channel - web analytics (GA4): sessions, users, new_users, engaged_sessions,
-  bounces (= sessions - engaged_sessions), pageviews, session_duration_s, orders,
-  revenue, conversions (= orders: purchases), new_customers, leads (newsletter sign-ups
-  and contact-form inquiries), leads_responded / lead_response_hours (inquiries answered by
-  customer service), csat_points / csat_responses (post-purchase survey); and the stocks
-  customers / churned_customers on the channel's anchor campaign (see below);
+* every channel - web analytics (GA4): sessions, users (daily; whole-period users are
+  added at load, see :func:`kpi_xl.sample_data.load_sample`), new_users, engaged_sessions,
+  bounces (= sessions - engaged_sessions), pageviews, session_duration_s,
+  engagement_time_s (70 % of it: the site in the foreground), orders,
+  revenue, new_customers, leads (newsletter and account sign-ups - every new customer
+  signs up first - and contact-form inquiries), key_events (purchases + sign-ups) and
+  key_event_sessions, leads_responded / lead_response_hours (inquiries answered by
+  customer service), csat_points / csat_satisfied / csat_responses (post-purchase
+  survey); and the stocks customers / churned_customers on the channel's anchor campaign
+  (see below);
 * ``landing`` (paid search, paid social, display, email, content): landing_page_sessions,
   landing_page_conversions;
 * ``blog`` (seo, content): blog_pageviews;
 * ``ads`` (paid search, paid social, display): impressions, clicks, cost, and the
-  platform's conversions (purchases incl. view-through, so >= orders) and
-  conversion_value;
+  platform's conversions (purchases incl. view-through, so >= orders), conversion_value
+  and platform_leads (its own lead count, most of the site's leads plus view-through);
 * ``search_console`` (seo): impressions, clicks, position_x_impressions;
 * ``links`` (seo): backlinks, referring_domains (stocks, anchor row);
 * ``reach`` (display) and ``social`` (paid and organic social): reach (daily unique
-  people), engagements, shares; ``organic_social`` adds mentions and followers (a stock per
-  profile: each organic-social campaign is one profile);
+  people; whole-period reach is added at load), engagements, shares; ``organic_social``
+  adds mentions and followers (a stock per profile: each organic-social campaign is one
+  profile);
 * ``email``: emails_sent, emails_delivered, unique_opens, unique_clicks, unsubscribes,
   email_bounces (= sent - delivered), list_size (stock, anchor row) and the email tool's
   cost (anchor row);

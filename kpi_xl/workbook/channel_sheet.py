@@ -14,7 +14,7 @@ from kpi_xl.catalog import status_bands as bands
 from kpi_xl.catalog.records import get
 from kpi_xl.catalog.units import number_format
 from kpi_xl.plan.layout import ChannelLayout
-from kpi_xl.spreadsheet import a1
+from kpi_xl.spreadsheet import a1, row_runs
 from kpi_xl.style import STATUS_COLORS
 from kpi_xl.workbook import formulas as f
 from kpi_xl.workbook.context import Context
@@ -32,6 +32,7 @@ def write_channel(ctx: Context, channel: str) -> None:
     write_text(sheet, layout.title.row, layout.title.col, ctx.channel_label(channel), fmt.title)
     write_text(sheet, layout.header_row, 0, ctx.t("kpi"), fmt.header)
     write_text(sheet, layout.header_row, 1, ctx.t("unit"), fmt.header)
+    write_text(sheet, layout.header_row, layout.note_col, ctx.t("data_note"), fmt.header)
     write_text(sheet, layout.prev_row, 0, ctx.t("previous"), fmt.muted)
     write_text(sheet, layout.prev_row, 1, "", fmt.muted)
     for j, period in enumerate(model.periods):
@@ -70,58 +71,78 @@ def write_channel(ctx: Context, channel: str) -> None:
             rows.actual, first_col, rows.actual, last_col,
             {"type": "data_bar", "bar_color": "#9BC2E6", "bar_solid": True},
         )  # fmt: skip
+        note = ctx.data_note(kpi, channel)
+        if note:
+            write_text(sheet, rows.actual, layout.note_col, note, fmt.muted)
 
     if kpi_ids:
-        first = layout.rows[kpi_ids[0]].attainment
-        last = layout.rows[kpi_ids[-1]].attainment
-        _status_formatting(ctx, sheet, (first, first_col, last, last_col))
-        _status_counts(ctx, sheet, layout, first, last)
+        _status_formatting(ctx, sheet, layout)
+        _status_counts(ctx, sheet, layout)
         _chart_rows(ctx, sheet, layout)
         _chart(ctx, layout)
 
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 1, 12)
     sheet.set_column(first_col, last_col, 11)
+    sheet.set_column(layout.note_col, layout.note_col, 48)
     sheet.set_row(layout.prev_row, None, None, {"hidden": True})
     sheet.freeze_panes(layout.header_row + 1, first_col)
     print_setup(sheet, layout.header_row, report=True)
     protect(sheet)
 
 
-def _status_formatting(ctx: Context, sheet: PlanSheet, area: tuple[int, int, int, int]) -> None:
+def _attainment_rows(layout: ChannelLayout) -> tuple[list[int], list[int]]:
+    """The attainment rows of the KPIs judged on the thresholds, and of the near-target
+    KPIs (two-sided bands)."""
+    near = [r.attainment for k, r in layout.rows.items() if get(k).near_target]
+    other = [r.attainment for r in layout.rows.values() if r.attainment not in near]
+    return other, near
+
+
+def _status_formatting(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> None:
     """Fills from the status bands and a traffic-light icon set, both on the Settings
-    thresholds."""
-    r0, c0, r1, c1 = area
-    top = a1(r0, c0)
-    for band in bands.BANDS:
-        bg, fg = STATUS_COLORS[band.code]
-        sheet.conditional_format(
-            r0, c0, r1, c1,
-            {"type": "formula",
-             "criteria": "=" + bands.band_criteria(band.code, top, f.ON_TRACK, f.AT_RISK),
-             "format": ctx.fmt.get(bg_color=bg, font_color=fg)},
-        )  # fmt: skip
-    sheet.conditional_format(
-        r0, c0, r1, c1,
-        {"type": "icon_set", "icon_style": "3_traffic_lights",
-         "icons": bands.icon_thresholds(f.ON_TRACK, f.AT_RISK)},
-    )  # fmt: skip
+    thresholds (near-target KPIs: fills on their two-sided bands, no icons)."""
+    c0, c1 = layout.first_col, layout.last_col
+    other, near_rows = _attainment_rows(layout)
+    for rows, near in ((other, None), (near_rows, f.NEAR)):
+        if not rows:
+            continue
+        top = min(rows)
+        ranges = " ".join(f"{a1(a, c0)}:{a1(b, c1)}" for a, b in row_runs(rows))
+        for band in bands.BANDS:
+            bg, fg = STATUS_COLORS[band.code]
+            criteria = bands.band_criteria(band.code, a1(top, c0), f.ON_TRACK, f.AT_RISK, near)
+            sheet.conditional_format(
+                top, c0, top, c0,
+                {"type": "formula", "multi_range": ranges, "criteria": "=" + criteria,
+                 "format": ctx.fmt.get(bg_color=bg, font_color=fg)},
+            )  # fmt: skip
+        if near is None:
+            sheet.conditional_format(
+                top, c0, top, c0,
+                {"type": "icon_set", "icon_style": "3_traffic_lights", "multi_range": ranges,
+                 "icons": bands.icon_thresholds(f.ON_TRACK, f.AT_RISK)},
+            )  # fmt: skip
 
 
-def _status_counts(
-    ctx: Context, sheet: PlanSheet, layout: ChannelLayout, first: int, last: int
-) -> None:
+def _status_counts(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> None:
     model = ctx.model
+    other, near_rows = _attainment_rows(layout)
     write_text(sheet, layout.section_rows["status"], 0, ctx.t("status"), ctx.fmt.section)
     for k, code in enumerate(bands.STATUSES):
         row = layout.count_row + k
         write_text(sheet, row, 0, ctx.t(f"status_{code}"), ctx.fmt.status_fill(code))
         for j, period in enumerate(model.periods):
             col = layout.period_col(j)
-            rng = f"{a1(first, col)}:{a1(last, col)}"
-            formula = bands.count_formula(code, rng, f.ON_TRACK, f.AT_RISK)
+            ranges = [f"{a1(a, col)}:{a1(b, col)}" for a, b in row_runs(other)]
+            terms = [bands.count_formula(code, rng, f.ON_TRACK, f.AT_RISK) for rng in ranges]
+            if near_rows:
+                cells = tuple(a1(r, col) for r in near_rows)
+                terms.append(bands.count_formula(code, None, f.ON_TRACK, f.AT_RISK, f.NEAR, cells))
             value = model.status_counts(layout.channel, period)[code]
-            write_formula(sheet, row, col, formula, value, ctx.fmt.get(border=1, num_format="0"))
+            write_formula(
+                sheet, row, col, "+".join(terms), value, ctx.fmt.get(border=1, num_format="0")
+            )
 
 
 def _chart_rows(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kpi_xl.catalog.records import label
+from kpi_xl.catalog.records import KPI, label, measures
 from kpi_xl.plan.layout import META_SHEET, PlanLayout
 from kpi_xl.plan.model import PlanModel
 from kpi_xl.vocabulary import RTL_LANGUAGES
@@ -31,6 +31,15 @@ class Context:
 
     def channel_label(self, channel: str) -> str:
         return self.t(f"channel_{channel}")
+
+    def data_note(self, kpi: KPI, scope: str) -> str:
+        """Why the KPI is blank in the current period although data reports its measures
+        (a whole-period measure the data cannot give), else ``""``."""
+        reason = self.model.blank_reason(kpi, scope, self.model.current)
+        if reason is None:
+            return ""
+        measure, gap = reason
+        return self.t(f"gap_{gap}", measure=measures()[measure].name(self.lang))
 
     def add_sheets(self) -> None:
         """Every generated sheet, in the layout's order."""

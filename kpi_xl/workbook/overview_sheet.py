@@ -18,7 +18,7 @@ from kpi_xl.catalog import status_bands as bands
 from kpi_xl.catalog.records import KPI, get
 from kpi_xl.plan.layout import Cell, ChannelLayout, OverviewLayout
 from kpi_xl.plan.model import ALL, KpiRow
-from kpi_xl.spreadsheet import a1, sheet_ref
+from kpi_xl.spreadsheet import a1, row_runs, sheet_ref
 from kpi_xl.style import STATUS_COLORS
 from kpi_xl.workbook import formulas as f
 from kpi_xl.workbook.context import Context
@@ -128,7 +128,9 @@ def _attainment(c: KpiCells) -> None:
 
 
 def _status(c: KpiCells) -> None:
-    formula = bands.status_formula(c.ref("attainment"), f.ON_TRACK, f.AT_RISK, c.ctx.lang)
+    formula = bands.status_formula(
+        c.ref("attainment"), f.ON_TRACK, f.AT_RISK, c.ctx.lang, f.near(c.kpi)
+    )
     text = bands.status_label(c.row.status[c.current], c.ctx.lang)
     c.write("status", formula, text, c.ctx.fmt.text)
 
@@ -172,6 +174,10 @@ def _trend(c: KpiCells) -> None:
     )  # fmt: skip
 
 
+def _data_note(c: KpiCells) -> None:
+    c.text("data_note", c.ctx.data_note(c.kpi, ALL))
+
+
 COLUMN_WRITERS: dict[str, Callable[[KpiCells], None]] = {
     "kpi": _kpi,
     "unit": _unit,
@@ -183,6 +189,7 @@ COLUMN_WRITERS: dict[str, Callable[[KpiCells], None]] = {
     "change": _change,
     "pace": _pace,
     "trend": _trend,
+    "data_note": _data_note,
 }
 
 
@@ -209,24 +216,33 @@ def write_overview(ctx: Context) -> None:
 def _status_formatting(
     ctx: Context, sheet: PlanSheet, ov: OverviewLayout, first: int, last: int
 ) -> None:
-    """Fills on attainment and status, and icons on attainment, from the status bands."""
+    """Fills on attainment and status, and icons on attainment, from the status bands (the
+    two-sided bands for near-target KPIs)."""
     att_col, status_col = ov.col("attainment"), ov.col("status")
-    att = a1(first, att_col, col_abs=True)
     cols = sorted((att_col, status_col))
-    ranges = " ".join(f"{a1(first, c)}:{a1(last, c)}" for c in cols)
-    for band in bands.BANDS:
-        bg, fg = STATUS_COLORS[band.code]
-        sheet.conditional_format(
-            first, cols[0], last, cols[0],
-            {"type": "formula", "multi_range": ranges,
-             "criteria": "=" + bands.band_criteria(band.code, att, f.ON_TRACK, f.AT_RISK),
-             "format": ctx.fmt.get(bg_color=bg, font_color=fg)},
-        )  # fmt: skip
-    sheet.conditional_format(
-        first, att_col, last, att_col,
-        {"type": "icon_set", "icon_style": "3_traffic_lights",
-         "icons": bands.icon_thresholds(f.ON_TRACK, f.AT_RISK)},
-    )  # fmt: skip
+    near_rows = [r for k, r in ov.kpi_rows.items() if get(k).near_target]
+    other_rows = [r for r in ov.kpi_rows.values() if r not in near_rows]
+    for rows, near in ((other_rows, None), (near_rows, f.NEAR)):
+        if not rows:
+            continue
+        top = min(rows)
+        att = a1(top, att_col, col_abs=True)
+        ranges = " ".join(f"{a1(a, c)}:{a1(b, c)}" for a, b in row_runs(rows) for c in cols)
+        for band in bands.BANDS:
+            bg, fg = STATUS_COLORS[band.code]
+            criteria = bands.band_criteria(band.code, att, f.ON_TRACK, f.AT_RISK, near)
+            sheet.conditional_format(
+                top, cols[0], top, cols[0],
+                {"type": "formula", "multi_range": ranges, "criteria": "=" + criteria,
+                 "format": ctx.fmt.get(bg_color=bg, font_color=fg)},
+            )  # fmt: skip
+        if near is None:
+            icon_ranges = " ".join(f"{a1(a, att_col)}:{a1(b, att_col)}" for a, b in row_runs(rows))
+            sheet.conditional_format(
+                top, att_col, top, att_col,
+                {"type": "icon_set", "icon_style": "3_traffic_lights", "multi_range": icon_ranges,
+                 "icons": bands.icon_thresholds(f.ON_TRACK, f.AT_RISK)},
+            )  # fmt: skip
 
 
 def _channel_status(ctx: Context, sheet: PlanSheet, ov: OverviewLayout) -> None:
@@ -286,7 +302,7 @@ def _at(ov: OverviewLayout, row: int, key: str) -> Cell:
 
 
 def _finish(ctx: Context, sheet: PlanSheet, ov: OverviewLayout) -> None:
-    widths = {"kpi": 36, "unit": 24, "status": 20, "trend": 16}
+    widths = {"kpi": 36, "unit": 24, "status": 20, "trend": 16, "data_note": 48}
     info_col = ov.info["plan_name"].col  # the info block's values: dates and a timestamp
     for col, key in enumerate(ov.columns):
         width = widths.get(key, 13)

@@ -1,4 +1,5 @@
-"""The Data, Definitions and Settings sheets, and the hidden plan record (``_meta``)."""
+"""The Data, Plan data, Definitions and Settings sheets, and the hidden plan record
+(``_meta``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from kpi_xl.catalog.records import get
+from kpi_xl.catalog.records import get, measures
 from kpi_xl.plan import planfile
+from kpi_xl.plan.layout import fx_name
 from kpi_xl.plan.model import ID_COLUMNS
+from kpi_xl.plan.scopes import KEY_COLUMNS
 from kpi_xl.vocabulary import GRAINS, LANGUAGES
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.layout import print_setup, protect
@@ -17,7 +20,8 @@ from kpi_xl.workbook.xlsx import write_text
 
 
 def write_data(ctx: Context) -> None:
-    """The ``ChannelData`` table: period-aggregated measures per channel and campaign."""
+    """The ``ChannelData`` table: period-aggregated measures per channel, source and
+    campaign (money in each row's currency), for the user's pivots and filters."""
     sheet = ctx.sheet("data")
     table, data = ctx.model.table, ctx.layout.data
     n = data.rows
@@ -38,18 +42,63 @@ def write_data(ctx: Context) -> None:
         for c, value in enumerate(values[i].tolist(), start=len(ID_COLUMNS)):
             if value == value:  # not NaN: blank cells stay empty (COUNTIFS "<>" skips them)
                 write_number(row, c, value, number)
-    sheet.set_column(0, 1, 14)
-    sheet.set_column(2, 2, 32)
-    sheet.set_column(3, len(data.columns) - 1, 13)
-    sheet.freeze_panes(1, 3)
+    sheet.set_column(0, 2, 14)
+    sheet.set_column(3, 3, 32)
+    sheet.set_column(4, len(data.columns) - 1, 13)
+    sheet.freeze_panes(1, 4)
     print_setup(sheet, 0)
+
+
+def write_plan_data(ctx: Context) -> None:
+    """The ``PlanData`` table the formulas read (:mod:`kpi_xl.plan.scopes`). Money of a
+    row in a foreign currency is a formula: the amount times the exchange rate on Settings,
+    so a changed rate recomputes the plan."""
+    sheet = ctx.sheet("plan_data")
+    layout, data = ctx.layout.plan_data, ctx.model.data
+    table = data.table
+    n, top = layout.rows, 2
+    write_text(sheet, 0, 0, ctx.t("plan_data_help"), ctx.fmt.subtitle)
+    number = ctx.fmt.get(num_format="#,##0.##")
+    sheet.add_table(
+        top, 0, top + max(n, 1), len(layout.columns) - 1,
+        {"name": layout.table, "style": "Table Style Light 1",
+         "columns": [{"header": c} for c in layout.columns]},
+    )  # fmt: skip
+    keys = [table[c].astype(str).tolist() for c in KEY_COLUMNS]
+    columns = list(layout.columns[len(KEY_COLUMNS) :])
+    values = table[columns].to_numpy(dtype="float64", na_value=np.nan)
+    currency = table["currency"].astype(str).to_numpy()
+    for i in range(n):
+        row = top + 1 + i
+        for c, col_values in enumerate(keys):
+            sheet.write_string(row, c, col_values[i])
+        foreign = currency[i] != data.currency
+        for c, value in enumerate(values[i].tolist(), start=len(KEY_COLUMNS)):
+            if value != value:  # NaN: blank cells stay empty (COUNTIFS "<>" skips them)
+                continue
+            name = layout.columns[c]
+            if foreign and name in data.native:
+                native = float(data.native[name][i])
+                formula = f"={native!r}*{fx_name(currency[i])}"
+                sheet.write_formula(row, c, formula, number, value)
+            else:
+                sheet.write_number(row, c, value, number)
+    sheet.set_column(0, 3, 14)
+    sheet.set_column(4, len(layout.columns) - 1, 13)
+    sheet.freeze_panes(top + 1, 4)
+    print_setup(sheet, top)
+    protect(sheet)
 
 
 def write_definitions(ctx: Context) -> None:
     sheet = ctx.sheet("definitions")
     fmt, lang, d = ctx.fmt, ctx.lang, ctx.layout.definitions
-    heads = ["kpi", "category", "unit", "direction", "formula", "definition"]
+    heads = ["kpi", "category", "unit", "direction", "sources", "formula", "definition"]
     write_text(sheet, d.title.row, d.title.col, ctx.t("sheet_definitions"), fmt.title)
+    rule_row, last_col = d.title.row + 1, len(heads)
+    sheet.merge_range(rule_row, 0, rule_row, last_col, "", fmt.get(text_wrap=True, valign="top"))
+    write_text(sheet, rule_row, 0, ctx.t("sources_rule"), fmt.get(text_wrap=True, valign="top"))
+    sheet.set_row(rule_row, 15 * _lines(ctx.t("sources_rule"), 220))
     for col, key in enumerate(heads):
         write_text(sheet, d.header_row, col, ctx.t(key), fmt.header)
     write_text(sheet, d.header_row, len(heads), "id", fmt.header)
@@ -62,20 +111,28 @@ def write_definitions(ctx: Context) -> None:
             ctx.t(f"category_{kpi.category}"),
             ctx.t(f"unit_{kpi.unit}"),
             ctx.t(kpi.direction),
+            ctx.t("sources_matched" if kpi.matched else "sources_blended"),
             kpi.words(lang),
             kpi.definition,
             kpi.id,
         ]
         for col, text in enumerate(cells):
             write_text(sheet, row, col, text, wrap)
+        # wrapped rows grow to their text (Excel does on open; LibreOffice needs a height)
+        sheet.set_row(row, 15 * max(_lines(kpi.definition, 66), _lines(kpi.words(lang), 42)))
     sheet.set_column(0, 0, 34)
-    sheet.set_column(1, 3, 16)
-    sheet.set_column(4, 4, 44)
-    sheet.set_column(5, 5, 70)
-    sheet.set_column(6, 6, 24)
+    sheet.set_column(1, 4, 16)
+    sheet.set_column(5, 5, 44)
+    sheet.set_column(6, 6, 70)
+    sheet.set_column(7, 7, 24)
     sheet.freeze_panes(d.header_row + 1, 1)
     print_setup(sheet, d.header_row)
     protect(sheet)
+
+
+def _lines(text: str, width: int) -> int:
+    """How many lines ``text`` wraps to in a column about ``width`` characters wide."""
+    return max(1, -(-len(text) // width))
 
 
 def settings_values(ctx: Context, data_source: str) -> dict[str, Any]:
@@ -84,6 +141,9 @@ def settings_values(ctx: Context, data_source: str) -> dict[str, Any]:
     return {
         "on_track": spec.on_track,
         "at_risk": spec.at_risk,
+        "near_on_track": spec.near_on_track,
+        "near_at_risk": spec.near_at_risk,
+        "gross_margin": spec.gross_margin,
         "currency": spec.currency,
         "plan_start": dt.date(int(ctx.model.periods[0][:4]), 1, 1),
         "language": ctx.lang,
@@ -95,6 +155,12 @@ def settings_values(ctx: Context, data_source: str) -> dict[str, Any]:
 _VALIDATIONS: dict[str, dict[str, Any]] = {
     "on_track": {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 10},
     "at_risk": {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 10},
+    "near_on_track": {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1},
+    "near_at_risk": {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1},
+    "gross_margin": {
+        "validate": "decimal", "criteria": "between", "minimum": 0.001, "maximum": 1,
+        "ignore_blank": True,
+    },
     "currency": {"validate": "length", "criteria": "between", "minimum": 1, "maximum": 5},
     "plan_start": {
         "validate": "date", "criteria": "between",
@@ -117,8 +183,12 @@ def write_settings(ctx: Context, data_source: str) -> None:
     for key, cell in s.cells.items():
         row, col, value = cell.row, cell.col, values[key]
         write_text(sheet, row, col - 1, ctx.t(f"setting_{key}"), fmt.text)
-        if key in ("on_track", "at_risk"):
-            sheet.write_number(row, col, float(value), fmt.input(num_format="0%"))
+        if key in ("on_track", "at_risk", "near_on_track", "near_at_risk", "gross_margin"):
+            percent = fmt.input(num_format="0%" if key in ("on_track", "at_risk") else "0.0%")
+            if value is None:
+                sheet.write_blank(row, col, None, percent)
+            else:
+                sheet.write_number(row, col, float(value), percent)
         elif key == "plan_start":
             sheet.write_datetime(
                 row, col, dt.datetime.combine(value, dt.time()), fmt.input(num_format="yyyy-mm-dd")
@@ -126,10 +196,48 @@ def write_settings(ctx: Context, data_source: str) -> None:
         else:
             write_text(sheet, row, col, value, fmt.input())
         sheet.data_validation(row, col, row, col, _VALIDATIONS[key])
+    _exchange_rates(ctx, sheet)
+    _systems_of_record(ctx, sheet)
     sheet.set_column(0, 0, 42)
-    sheet.set_column(1, 1, 48)
+    sheet.set_column(1, 2, 24)
     print_setup(sheet, s.header_row)
     protect(sheet)
+
+
+def _exchange_rates(ctx: Context, sheet: Any) -> None:
+    """One input per foreign currency of the data: 1 unit of it in the plan currency."""
+    s, data, fmt = ctx.layout.settings, ctx.model.data, ctx.fmt
+    if not s.fx:
+        return
+    plan = data.currency
+    write_text(sheet, s.fx_header_row, 0, ctx.t("settings_fx", currency=plan), fmt.header)
+    write_text(sheet, s.fx_header_row, 1, "", fmt.header)
+    for code, cell in s.fx.items():
+        write_text(sheet, cell.row, 0, f"1 {code} =", fmt.text)
+        sheet.write_number(cell.row, cell.col, data.rates[code], fmt.input(num_format="0.0000"))
+        sheet.data_validation(
+            cell.row, cell.col, cell.row, cell.col,
+            {"validate": "decimal", "criteria": ">", "value": 0},
+        )  # fmt: skip
+
+
+def _systems_of_record(ctx: Context, sheet: Any) -> None:
+    """Where each site measure is read from, for all channels and by channel (generated:
+    the formulas read these cells)."""
+    s, data, fmt = ctx.layout.settings, ctx.model.data, ctx.fmt
+    if not s.record_all:
+        return
+    row = s.records_header_row
+    write_text(sheet, row - 1, 0, ctx.t("settings_records"), fmt.label)
+    for col, key in enumerate(("measure", "channel_all", "by_channel")):
+        write_text(sheet, row, col, ctx.t(key), fmt.header)
+    catalog = measures()
+    for m, cell in s.record_all.items():
+        record = data.records[m]
+        write_text(sheet, cell.row, 0, catalog[m].name(ctx.lang), fmt.text)
+        write_text(sheet, cell.row, cell.col, record.all, fmt.text)
+        other = s.record_channels[m]
+        write_text(sheet, other.row, other.col, record.channels, fmt.text)
 
 
 def generated_cells(ctx: Context) -> dict[str, dict[str, str]]:

@@ -1,5 +1,9 @@
 """The Targets sheet: the user's input grid (KPI x channel x period) with a note column.
 
+A target cell accepts what its KPI can be (:func:`target_rule`): a share 0 % to 100 %, a
+KPI that may be negative any number, any other KPI 0 or more; Excel's error message says
+so in the plan's language (:func:`target_error`).
+
 Each row carries its key (``kpi_id|scope``) in the hidden key column and each period
 column its period key in the header: formulas and refresh find targets by those, wherever
 the user sorts or moves the rows.
@@ -7,11 +11,37 @@ the user sorts or moves the rows.
 
 from __future__ import annotations
 
-from kpi_xl.catalog.records import get
+from typing import Any
+
+from kpi_xl.catalog.records import KPI, get
 from kpi_xl.plan.layout import TARGET_KEY_HEADER
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.layout import print_setup, protect
 from kpi_xl.workbook.xlsx import write_text, write_value
+
+#: The lowest target of a KPI that may be negative (any number, as far as Excel goes).
+LOWEST = -1e12
+
+
+def target_rule(kpi: KPI) -> dict[str, Any]:
+    """What a target cell of ``kpi`` accepts (XlsxWriter's ``data_validation`` criteria): a
+    share (:attr:`~kpi_xl.catalog.records.KPI.is_bounded_rate`) 0 to 1, i.e. 0 % to 100 %;
+    a KPI that may be negative (ROI, growth) any number; any other KPI 0 or more."""
+    if kpi.is_bounded_rate:
+        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1}
+    if kpi.allows_negative:
+        return {"validate": "decimal", "criteria": ">=", "value": LOWEST}
+    return {"validate": "decimal", "criteria": ">=", "value": 0}
+
+
+def target_error(kpi: KPI) -> str:
+    """The label key of the message Excel shows when a target cell of ``kpi`` refuses a
+    value: what the cell expects, in the plan's language."""
+    if kpi.is_bounded_rate:
+        return "target_error_share"
+    if kpi.allows_negative:
+        return "target_error_change"
+    return "target_error_non_negative"
 
 
 def write_targets(ctx: Context) -> None:
@@ -49,24 +79,19 @@ def write_targets(ctx: Context) -> None:
         note = model.notes.get((kpi_id, scope), "")
         write_text(sheet, row, t.note_col, note, fmt.input(text_wrap=True))
 
-        minimum = -1e12 if kpi.allows_negative else 0
         sheet.data_validation(
             row,
             t.first_period_col,
             row,
             t.note_col - 1,
             {
-                "validate": "decimal",
-                "criteria": ">=",
-                "value": minimum,
+                **target_rule(kpi),
                 "input_title": kpi.name(ctx.lang)[:32],
                 "input_message": (
                     ("%  0.12 = 12%. " if kpi.unit == "percent" else "") + kpi.definition
                 )[:255],
                 "error_title": ctx.t("target")[:32],
-                "error_message": ("0.12 = 12%" if kpi.unit == "percent" else ctx.t(kpi.direction))[
-                    :255
-                ],
+                "error_message": ctx.t(target_error(kpi))[:255],
             },
         )
 

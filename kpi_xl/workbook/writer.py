@@ -21,6 +21,7 @@ from kpi_xl.workbook.reference_sheets import (
     write_data,
     write_definitions,
     write_meta,
+    write_plan_data,
     write_settings,
 )
 from kpi_xl.workbook.targets_sheet import write_targets
@@ -73,6 +74,7 @@ def write_workbook(
     write_overview(ctx)
     step("data")
     write_data(ctx)
+    write_plan_data(ctx)
     write_definitions(ctx)
     write_settings(ctx, data_source)
     for add in extra_sheets:

@@ -14,6 +14,19 @@ failed:
     KPI_ATTAINMENT = Err.Description
 End Function
 
+Function KPI_AVERAGE_ENGAGEMENT_TIME(engagement_time_s, sessions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_AVERAGE_ENGAGEMENT_TIME = XLPy.CallUDF("kpi_xl.udfs", "KPI_AVERAGE_ENGAGEMENT_TIME", Array(engagement_time_s, sessions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_AVERAGE_ENGAGEMENT_TIME = XLPy.CallUDF("kpi_xl.udfs", "KPI_AVERAGE_ENGAGEMENT_TIME", Array(engagement_time_s, sessions))
+        Exit Function
+    #End If
+failed:
+    KPI_AVERAGE_ENGAGEMENT_TIME = Err.Description
+End Function
+
 Function KPI_AVERAGE_ORDER_VALUE(revenue, orders)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -25,6 +38,19 @@ Function KPI_AVERAGE_ORDER_VALUE(revenue, orders)
     #End If
 failed:
     KPI_AVERAGE_ORDER_VALUE = Err.Description
+End Function
+
+Function KPI_AVERAGE_SATISFACTION(csat_points, csat_responses)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_AVERAGE_SATISFACTION = XLPy.CallUDF("kpi_xl.udfs", "KPI_AVERAGE_SATISFACTION", Array(csat_points, csat_responses), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_AVERAGE_SATISFACTION = XLPy.CallUDF("kpi_xl.udfs", "KPI_AVERAGE_SATISFACTION", Array(csat_points, csat_responses))
+        Exit Function
+    #End If
+failed:
+    KPI_AVERAGE_SATISFACTION = Err.Description
 End Function
 
 Function KPI_AVERAGE_SESSION_DURATION(session_duration_s, sessions)
@@ -51,6 +77,45 @@ Function KPI_BACKLINKS(backlinks)
     #End If
 failed:
     KPI_BACKLINKS = Err.Description
+End Function
+
+Function KPI_BLENDED_CPA(cost, key_events)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_BLENDED_CPA = XLPy.CallUDF("kpi_xl.udfs", "KPI_BLENDED_CPA", Array(cost, key_events), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_BLENDED_CPA = XLPy.CallUDF("kpi_xl.udfs", "KPI_BLENDED_CPA", Array(cost, key_events))
+        Exit Function
+    #End If
+failed:
+    KPI_BLENDED_CPA = Err.Description
+End Function
+
+Function KPI_BLENDED_CPL(cost, leads)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_BLENDED_CPL = XLPy.CallUDF("kpi_xl.udfs", "KPI_BLENDED_CPL", Array(cost, leads), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_BLENDED_CPL = XLPy.CallUDF("kpi_xl.udfs", "KPI_BLENDED_CPL", Array(cost, leads))
+        Exit Function
+    #End If
+failed:
+    KPI_BLENDED_CPL = Err.Description
+End Function
+
+Function KPI_BLOG_POST_VIEWS(blog_pageviews)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_BLOG_POST_VIEWS = XLPy.CallUDF("kpi_xl.udfs", "KPI_BLOG_POST_VIEWS", Array(blog_pageviews), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_BLOG_POST_VIEWS = XLPy.CallUDF("kpi_xl.udfs", "KPI_BLOG_POST_VIEWS", Array(blog_pageviews))
+        Exit Function
+    #End If
+failed:
+    KPI_BLOG_POST_VIEWS = Err.Description
 End Function
 
 Function KPI_BLOG_POST_VISITS(blog_pageviews)
@@ -197,13 +262,13 @@ failed:
     KPI_CONVERSIONS = Err.Description
 End Function
 
-Function KPI_CONVERSION_RATE(conversions, sessions)
+Function KPI_CONVERSION_RATE(key_event_sessions, sessions)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_CONVERSION_RATE = XLPy.CallUDF("kpi_xl.udfs", "KPI_CONVERSION_RATE", Array(conversions, sessions), ThisWorkbook, Application.Caller)
+        KPI_CONVERSION_RATE = XLPy.CallUDF("kpi_xl.udfs", "KPI_CONVERSION_RATE", Array(key_event_sessions, sessions), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_CONVERSION_RATE = XLPy.CallUDF("kpi_xl.udfs", "KPI_CONVERSION_RATE", Array(conversions, sessions))
+        KPI_CONVERSION_RATE = XLPy.CallUDF("kpi_xl.udfs", "KPI_CONVERSION_RATE", Array(key_event_sessions, sessions))
         Exit Function
     #End If
 failed:
@@ -249,13 +314,13 @@ failed:
     KPI_COST_PER_CONVERSION = Err.Description
 End Function
 
-Function KPI_COST_PER_LEAD(cost, leads)
+Function KPI_COST_PER_LEAD(cost, platform_leads)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_COST_PER_LEAD = XLPy.CallUDF("kpi_xl.udfs", "KPI_COST_PER_LEAD", Array(cost, leads), ThisWorkbook, Application.Caller)
+        KPI_COST_PER_LEAD = XLPy.CallUDF("kpi_xl.udfs", "KPI_COST_PER_LEAD", Array(cost, platform_leads), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_COST_PER_LEAD = XLPy.CallUDF("kpi_xl.udfs", "KPI_COST_PER_LEAD", Array(cost, leads))
+        KPI_COST_PER_LEAD = XLPy.CallUDF("kpi_xl.udfs", "KPI_COST_PER_LEAD", Array(cost, platform_leads))
         Exit Function
     #End If
 failed:
@@ -273,6 +338,19 @@ Function KPI_CPM(cost, impressions)
     #End If
 failed:
     KPI_CPM = Err.Description
+End Function
+
+Function KPI_CSAT(csat_satisfied, csat_responses)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_CSAT = XLPy.CallUDF("kpi_xl.udfs", "KPI_CSAT", Array(csat_satisfied, csat_responses), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_CSAT = XLPy.CallUDF("kpi_xl.udfs", "KPI_CSAT", Array(csat_satisfied, csat_responses))
+        Exit Function
+    #End If
+failed:
+    KPI_CSAT = Err.Description
 End Function
 
 Function KPI_CTR(clicks, impressions)
@@ -444,6 +522,32 @@ failed:
     KPI_KEYWORD_POSITION = Err.Description
 End Function
 
+Function KPI_KEY_EVENTS(key_events)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_KEY_EVENTS = XLPy.CallUDF("kpi_xl.udfs", "KPI_KEY_EVENTS", Array(key_events), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_KEY_EVENTS = XLPy.CallUDF("kpi_xl.udfs", "KPI_KEY_EVENTS", Array(key_events))
+        Exit Function
+    #End If
+failed:
+    KPI_KEY_EVENTS = Err.Description
+End Function
+
+Function KPI_KEY_EVENT_RATE(key_event_sessions, sessions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_KEY_EVENT_RATE = XLPy.CallUDF("kpi_xl.udfs", "KPI_KEY_EVENT_RATE", Array(key_event_sessions, sessions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_KEY_EVENT_RATE = XLPy.CallUDF("kpi_xl.udfs", "KPI_KEY_EVENT_RATE", Array(key_event_sessions, sessions))
+        Exit Function
+    #End If
+failed:
+    KPI_KEY_EVENT_RATE = Err.Description
+End Function
+
 Function KPI_LANDING_PAGE_CONVERSION_RATE(landing_page_conversions, landing_page_sessions)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -606,6 +710,19 @@ failed:
     KPI_PAGEVIEWS = Err.Description
 End Function
 
+Function KPI_PLATFORM_LEADS(platform_leads)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_PLATFORM_LEADS = XLPy.CallUDF("kpi_xl.udfs", "KPI_PLATFORM_LEADS", Array(platform_leads), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_PLATFORM_LEADS = XLPy.CallUDF("kpi_xl.udfs", "KPI_PLATFORM_LEADS", Array(platform_leads))
+        Exit Function
+    #End If
+failed:
+    KPI_PLATFORM_LEADS = Err.Description
+End Function
+
 Function KPI_REFERRING_DOMAINS(referring_domains)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -658,6 +775,19 @@ failed:
     KPI_REVENUE_PER_SESSION = Err.Description
 End Function
 
+Function KPI_REVENUE_ROI(revenue, cost)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_REVENUE_ROI = XLPy.CallUDF("kpi_xl.udfs", "KPI_REVENUE_ROI", Array(revenue, cost), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_REVENUE_ROI = XLPy.CallUDF("kpi_xl.udfs", "KPI_REVENUE_ROI", Array(revenue, cost))
+        Exit Function
+    #End If
+failed:
+    KPI_REVENUE_ROI = Err.Description
+End Function
+
 Function KPI_ROAS(conversion_value, cost)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -671,13 +801,13 @@ failed:
     KPI_ROAS = Err.Description
 End Function
 
-Function KPI_ROI(revenue, cost)
+Function KPI_ROI(revenue, cost, gross_margin)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_ROI = XLPy.CallUDF("kpi_xl.udfs", "KPI_ROI", Array(revenue, cost), ThisWorkbook, Application.Caller)
+        KPI_ROI = XLPy.CallUDF("kpi_xl.udfs", "KPI_ROI", Array(revenue, cost, gross_margin), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_ROI = XLPy.CallUDF("kpi_xl.udfs", "KPI_ROI", Array(revenue, cost))
+        KPI_ROI = XLPy.CallUDF("kpi_xl.udfs", "KPI_ROI", Array(revenue, cost, gross_margin))
         Exit Function
     #End If
 failed:
