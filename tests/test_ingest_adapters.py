@@ -162,10 +162,18 @@ def test_google_ads_xlsx_download(tmp_path: Path) -> None:
     assert set(frame["source"]) == {"google_ads"}
 
 
-def test_meta_ads_drops_the_summary_row_and_keeps_reach_per_row() -> None:
-    frame = load_channel_data(EXPORTS / "meta_ads_daily.csv")
-    assert len(frame) == 3  # the first row (empty campaign name, 2 days) is the summary
-    assert set(frame["channel"]) == {"paid_social"}
+def test_meta_ads_summary_row_gives_only_the_reach_of_the_whole_export() -> None:
+    everything = load_channel_data(EXPORTS / "meta_ads_daily.csv")
+    summary = everything[everything["campaign"] == ""]
+    # the first row (empty campaign name, 2 days) is the summary: only its reach is kept,
+    # the one figure the ad rows cannot give (people reached on both days count once)
+    assert summary["reach"].tolist() == [18000]
+    assert summary["date_from"].tolist() == [day("2025-03-01")]
+    assert summary["date_to"].tolist() == [day("2025-03-02")]
+    assert summary.drop(columns="reach").select_dtypes("number").isna().all().all()
+    frame = everything[everything["campaign"] != ""].reset_index(drop=True)
+    assert len(frame) == 3
+    assert set(everything["channel"]) == {"paid_social"}
     assert set(frame["source"]) == {"meta_ads"}
     assert frame["campaign"].tolist() == ["Spring Sale", "Spring Sale", "@SUM(A1:A3)"]
     assert frame["segment"].tolist() == ["Lookalike 1%", "Lookalike 1%", "Broad"]
@@ -249,8 +257,9 @@ def test_linkedin_campaign_manager_export() -> None:
 
 def test_several_sources_are_concatenated_in_order() -> None:
     frame = load_channel_data(EXPORTS / "meta_ads_daily.csv", EXPORTS / "mailchimp_campaigns.csv")
-    assert frame["source"].tolist() == ["meta_ads"] * 3 + ["mailchimp"] * 2
-    assert frame["reach"].isna().tolist() == [False] * 3 + [True] * 2
+    # Meta: three ad rows, then its summary row's reach
+    assert frame["source"].tolist() == ["meta_ads"] * 4 + ["mailchimp"] * 2
+    assert frame["reach"].isna().tolist() == [False] * 4 + [True] * 2
     assert list(frame.columns[:7]) == [
         "date_from", "date_to", "channel", "source", "campaign", "segment", "currency"
     ]  # fmt: skip
@@ -325,7 +334,7 @@ def test_detect_format_of_archives_and_canonical_files(tmp_path: Path) -> None:
         {"a.csv": EXPORTS / "meta_ads_daily.csv", "b.csv": EXPORTS / "mailchimp_campaigns.csv"},
     )
     assert detect_format(mixed) == "meta_ads, mailchimp"
-    assert len(load_channel_data(mixed)) == 3 + 2
+    assert len(load_channel_data(mixed)) == 3 + 1 + 2  # Meta's rows, its reach, Mailchimp
     path = tmp_path / "data.csv.gz"
     write_canonical(load_channel_data(EXPORTS / "meta_ads_daily.csv"), path)
     assert detect_format(path) == "canonical"

@@ -24,6 +24,7 @@ def test_ingest_prints_the_detected_format(capsys: pytest.CaptureFixture[str]) -
             "granularity": "daily",
             "range": ["2025-02-01", "2025-02-02"],
             "rows": 3,
+            "currencies": ["EUR"],  # the file's "Währung" column
         }
     }
     assert list(summary["sources"]) == ["google_ads"]
@@ -37,7 +38,8 @@ def test_ingest_writes_the_canonical_table(
     target = tmp_path / "canonical.csv"
     args = ["ingest", str(EXPORTS / "meta_ads_daily.csv"), str(EXPORTS / "linkedin_campaigns.csv")]
     assert main([*args, "-o", str(target)]) == 0
-    assert f"wrote {target} (6 rows)" in capsys.readouterr().out
+    # Meta: 3 ad rows and the summary row's reach; LinkedIn: 3 campaigns
+    assert f"wrote {target} ({3 + 1 + 3} rows)" in capsys.readouterr().out
     written = load_channel_data(target)
     pd.testing.assert_frame_equal(
         written,
@@ -71,12 +73,12 @@ def test_ingest_garbage_is_one_error_line(
 def test_ingest_reads_the_bundled_sample(capsys: pytest.CaptureFixture[str]) -> None:
     from importlib import resources
 
-    from kpi_xl.sample_data import BUNDLED_FILE, load_sample
+    from kpi_xl.sample_data import BUNDLED_FILE, load_daily_sample
 
     with resources.as_file(resources.files("kpi_xl.sample_data") / BUNDLED_FILE) as path:
         assert main(["ingest", str(path)]) == 0
     summary = json.loads(capsys.readouterr().out)
-    sample = load_sample()
+    sample = load_daily_sample()
     assert [f["platform"] for f in summary["files"].values()] == ["canonical"]
     assert summary["total"]["rows"] == len(sample)
     assert summary["total"]["channels"] == sorted(sample["channel"].unique())

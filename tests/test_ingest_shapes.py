@@ -190,9 +190,14 @@ def test_google_ads_asset_report_is_refused() -> None:
 
 def test_meta_ad_rows_for_the_report_range() -> None:
     ingested = load_report(EXPORTS / "meta_ads_ads_month.csv")
-    frame = ingested.frame
-    # the summary row (no names) dropped; the two identical "Form ad" rows are one row with
-    # their sum, and reported
+    everything = ingested.frame
+    # the summary row (no names) gives only the account's reach for September: 52,000
+    # people, not the ads' 21,000 + 12,000 + ... (one person sees several ads)
+    summary = everything[everything["campaign"] == ""]
+    assert summary["reach"].tolist() == [52000]
+    assert summary["cost"].isna().all() and summary["impressions"].isna().all()
+    frame = everything[everything["campaign"] != ""]
+    # the two identical "Form ad" rows are one row with their sum, and reported
     assert len(frame) == 5
     assert ingested.reports[0].duplicates == 1
     assert (frame["date_from"] == SEPTEMBER[0]).all() and (frame["date_to"] == SEPTEMBER[1]).all()

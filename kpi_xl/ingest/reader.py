@@ -8,7 +8,9 @@ For a :class:`~kpi_xl.ingest.spec.Platform` and the tables found under its heade
 3. find the columns: dates, campaign, segment parts, channel, currency, measures, rates;
 4. drop total rows (a label reading ``Total...``, or all labels empty);
 5. read each row's first and last day from the first date source the file has;
-6. parse numbers with the one number parser, derive measures (hook), pick channels;
+6. parse numbers with the one number parser, rates as fractions (a rate column whose
+   values without ``%`` go above 1 is in percent: a fraction never exceeds 1; see
+   :mod:`kpi_xl.ingest.numbers`), derive measures (hook), pick channels;
 7. collapse hourly rows to days, then check and return the canonical rows with a
    :class:`~kpi_xl.ingest.fields.Report` of what was read.
 """
@@ -36,7 +38,7 @@ from kpi_xl.ingest.spec import (
     RangeColumns,
     ReportRange,
 )
-from kpi_xl.ingest.table import TOTAL, Document, Table
+from kpi_xl.ingest.table import TOTAL, Document, Table, cell_text
 
 NO_DATA = re.compile(r"^\s*no data(?: available)?\.?\s*$", re.IGNORECASE)
 WHOLE_PERIOD = "whole period"
@@ -276,12 +278,15 @@ def read_platform(platform: Platform, tables: list[Table], doc: Document, ctx: C
     if platform.totals.pattern is not None:
         for pos in [*date_pos[:1], *[p for p in labels if p is not None]]:
             totals |= reader.text(pos).str.match(platform.totals.pattern, case=False).to_numpy()
+    total_table = reader.table.take(totals) if platform.totals.keep_whole and totals.any() else None
     reader = Reader(reader.table.take(~totals))
     if len(reader.table) == 0:
         report.warnings.append(f"the {platform.title} export holds only total rows (no rows read)")
         return _empty(report)
     start, end, granularity = _row_dates(source, date_pos, report_range, reader)
-    values = reader.numbers({**measure_pos, **rate_pos, **input_pos}, rates=rate_pos)
+    numeric = {**measure_pos, **rate_pos, **input_pos}
+    rates = _rates(reader, rate_pos, numeric, report)
+    values = {**reader.numbers(numeric, rates=rate_pos), **rates}
     for key, at in duration_pos.items():
         values[key] = reader.seconds(at)
     measures = {k: values[k] for k in measure_pos}
@@ -317,6 +322,14 @@ def read_platform(platform: Platform, tables: list[Table], doc: Document, ctx: C
         labels=labels_of,
         repeats="add" if granularity == "hourly" else "sum",
     )
+    if total_table is not None:
+        kept = _whole_totals(platform, total_table, source, date_pos, report_range, ctx)
+        if kept is not None:
+            loaded = _with_rows(loaded, kept)
+            report.notes.append(
+                f"{', '.join(m for m in kept.frame.columns if m in measure_pos)} for the whole "
+                "export kept from its total row (distinct people cannot be added up)"
+            )
     report.duplicates = loaded.reports[0].duplicates if loaded.reports else 0
     if report.duplicates:
         report.notes.append(
@@ -333,9 +346,105 @@ def read_platform(platform: Platform, tables: list[Table], doc: Document, ctx: C
     return Loaded(loaded.frame, loaded.lines, loaded.files, (platform.name,), (report,))
 
 
+def _rates(
+    reader: Reader, rates: Mapping[str, int], numeric: Mapping[str, int], report: Report
+) -> dict[str, np.ndarray]:
+    """The rate columns as fractions, by the rule of :mod:`kpi_xl.ingest.numbers`: a
+    column whose values written without ``%`` go above 1 is in percent (a fraction never
+    exceeds 1), divided by 100 with a warning in ``report``; a value that is no share in
+    either unit (negative, above 100) is an error. Values that are not numbers are left to
+    :meth:`Reader.numbers`, which reads the same columns with the same decimal marks."""
+    fallback: list[numbers.Decimal | None] = []  # the file's decimal mark, when needed
+
+    def file_decimal() -> numbers.Decimal | None:
+        if not fallback:
+            votes = [numbers.votes(reader.table.columns[pos]) for pos in numeric.values()]
+            fallback.append(numbers.decide(sum(v[0] for v in votes), sum(v[1] for v in votes)))
+        return fallback[0]
+
+    out: dict[str, np.ndarray] = {}
+    for key, pos in rates.items():
+        column = reader.table.columns[pos]
+        decimal = numbers.decide(*numbers.votes(column)) or file_decimal()
+        parsed, bad = numbers.parse(column, decimal=decimal, percent=True)
+        read = numbers.rate_fractions(column, np.where(bad, np.nan, parsed))
+        if read.bad is not None:
+            value = cell_text(column.iloc[read.bad]).strip()
+            raise reader.error(
+                f"{value!r} {read.problem}: expected {numbers.RATE_EXAMPLE}", pos, read.bad
+            )
+        if read.percent and read.example is not None:
+            shown = cell_text(column.iloc[read.example]).strip()
+            fraction = format(read.values[read.example], ".15g")
+            report.warnings.append(
+                f"column {reader.name(pos)!r} has rates without a % sign above 1 (such as "
+                f"{shown}): read as percentages ({shown} = {shown}% = {fraction}), since a "
+                "fraction is never above 1"
+            )
+        out[key] = read.values
+    return out
+
+
 def _positions(reader: Reader, columns: Mapping[str, Names]) -> dict[str, int]:
     found = {key: reader.find_names(names) for key, names in columns.items()}
     return {key: pos for key, pos in found.items() if pos is not None}
+
+
+def _whole_totals(
+    platform: Platform,
+    table: Table,
+    source: DateSource,
+    date_pos: tuple[int, ...],
+    report_range: tuple[dt.date, dt.date] | None,
+    ctx: Context,
+) -> Loaded | None:
+    """The whole-period measures (reach, users) of the total rows (``Totals.keep_whole``),
+    one row each, not split by campaign; None when they give none."""
+    from kpi_xl.catalog.records import measures
+
+    reader = Reader(table)
+    catalog = measures()
+    wanted = {
+        m: pos
+        for m, pos in _positions(reader, platform.measures).items()
+        if m in catalog and catalog[m].non_additive
+    }
+    if not wanted:
+        return None
+    try:
+        start, end, _ = _row_dates(source, date_pos, report_range, reader)
+        values = reader.numbers(wanted)
+    except KpiXlError:  # a total row without its dates (a daily export): nothing to keep
+        return None
+    reported = np.logical_or.reduce([~np.isnan(v) for v in values.values()])
+    if not reported.any():
+        return None
+    reader = Reader(table.take(reported))
+    start, end = start[reported].reset_index(drop=True), end[reported].reset_index(drop=True)
+    default = platform.channel.default
+    channel = "all" if platform.totals.keep_whole == "all" else ctx.channels(platform.name, default)
+    blank = pd.Series([""] * len(reader.table), dtype=object)
+    return finish(
+        reader,
+        source=platform.name,
+        dates=(start, end),
+        channel=channel,
+        measures={m: v[reported] for m, v in values.items()},
+        campaign=blank,
+        segment=blank,
+        currency=_currency(platform, reader),
+    )
+
+
+def _with_rows(loaded: Loaded, extra: Loaded) -> Loaded:
+    frame = pd.concat([loaded.frame, extra.frame], ignore_index=True, sort=False)
+    return Loaded(
+        frame,
+        np.concatenate([loaded.lines, extra.lines]),
+        np.concatenate([loaded.files, extra.files]),
+        loaded.formats,
+        loaded.reports,
+    )
 
 
 def _channel(

@@ -228,10 +228,16 @@ class Currency:
 class Totals:
     """Which rows are totals, dropped: a label cell (campaign, segment parts, the date
     cell) reading ``Total``, ``Total: Account``, ``Grand total``...; with ``empty_labels``
-    also rows whose label cells are all empty (Ads Manager's and GA4's summary rows)."""
+    also rows whose label cells are all empty (Ads Manager's and GA4's summary rows).
+    See ``keep_whole`` for what a total row still gives."""
 
     empty_labels: bool = True
     pattern: str | None = None  # more total labels, e.g. Google Ads' "Total: Smart"
+    #: A total row is the only honest source of counts of distinct people (reach, users:
+    #: ``aggregation: whole``) for the whole export: with ``keep_whole`` its whole measures
+    #: are kept, as one row not split by campaign, for the channel ``"all"`` or
+    #: ``"default"`` (the platform's channel); its other figures are dropped as before.
+    keep_whole: str | None = None
 
 
 #: What a platform is. Analytics and store platforms measure the site (sessions, key events,

@@ -13,14 +13,19 @@ Standard report (Traffic acquisition, User acquisition)::
     # End date: 20250228
     Session default channel group,Sessions,Engaged sessions,Engagement rate,...,Key events
     Organic Search,12040,8033,0.667...,412
-    Grand total,...                                   <- dropped
 
 With no Date dimension every row covers the report's range (``Start date`` to ``End
 date``); with ``Date`` (``20250201``) one day; ``Date + hour (YYYYMMDDHH)`` rows are summed
 to days; ``Week`` (``02``: weeks start on Sunday, 1 January is in week 01) takes its year
 from the range. An exploration's preamble has the range as ``# 20241122-20260120`` and its
-Grand total is the first data row, labelled in an extra trailing field (dropped). The same
-table repeated after a blank line, or chart tables below it, are not read again.
+Grand total is the first data row, labelled in an extra trailing field: its figures are
+dropped, except the users, which only a total can give for all channels (users visit
+through several channels; channel ``all``). The same table repeated after a blank line, or
+chart tables below it, are not read again.
+
+``Session key event rate`` (sessions with a key event / sessions) x ``Sessions`` gives
+``key_event_sessions``, rounded to whole sessions: summed over channels and divided by the
+sessions it is GA4's rate for all channels.
 
 A Reports snapshot (``# Report CSV Export``) holds small tables, one ``Nth day,<metric>``
 series each (Users, New users, Average engagement time, Total revenue): they are read as
@@ -54,6 +59,7 @@ from kpi_xl.ingest.spec import (
     Refusal,
     ReportRange,
     Signal,
+    Totals,
     col,
 )
 from kpi_xl.ingest.table import Document, Table
@@ -90,6 +96,8 @@ MEASURES = {
 RATES = {
     "bounce_rate": col("Bounce rate"),
     "engagement_rate": col("Engagement rate"),
+    # sessions with a key event / sessions ("Session conversion rate" before March 2024)
+    "key_event_rate": col("Session key event rate", "Session conversion rate"),
 }
 DURATIONS = {
     "session_duration": col("Average session duration", "Avg. session duration"),
@@ -162,6 +170,8 @@ def _derive(reader: Reader, values: dict[str, np.ndarray]) -> dict[str, np.ndarr
         measures["bounces"] = np.floor(values["bounce_rate"] * sessions + 0.5)
     elif "engaged_sessions" in measures:
         measures["bounces"] = np.maximum(sessions - measures["engaged_sessions"], 0.0)
+    if "key_event_rate" in values:
+        measures["key_event_sessions"] = np.floor(values["key_event_rate"] * sessions + 0.5)
     if "session_duration" in values:
         measures["session_duration_s"] = values["session_duration"] * sessions
     if "engagement_per_session" in values:
@@ -283,6 +293,7 @@ PLATFORM = Platform(
         Signal("comment", r"^(start|end) date:\s*\d{8}"),
     ),
     refusals=(Refusal(_refusal_message(), _refused_report),),
+    totals=Totals(keep_whole="all"),
     derive=_derive,
     pick=_pick,
     read=read,

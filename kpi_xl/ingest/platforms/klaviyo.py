@@ -42,7 +42,10 @@ observation; no public copy was found), including its column names besides ``Dat
 from __future__ import annotations
 
 from kpi_xl.ingest.dates import ISO, ISO_TIME
+from kpi_xl.ingest.fields import Context, Loaded
+from kpi_xl.ingest.reader import read_platform
 from kpi_xl.ingest.spec import Channels, DayColumn, Detect, PeriodColumn, Platform, Totals, col
+from kpi_xl.ingest.table import Document, Table
 
 NAME = "klaviyo"
 CAMPAIGN = col("Campaign Name")
@@ -58,8 +61,10 @@ MEASURES = {
     "conversions": col("Unique Placed Order"),
     "conversion_value": col("Revenue"),
 }
-#: ``Campaign Channel``: SMS and push recipients are not e-mails (kept apart as ``other``).
+#: ``Campaign Channel``: SMS and push campaigns are not e-mails (their recipients, opens and
+#: clicks would be added to the e-mails'): their rows are left out, and the report says so.
 CHANNELS = {"email": "email", "sms": "other", "push": "other", "mobile push": "other"}
+NOT_EMAIL = "other"
 #: Column names of Klaviyo's exports that Mailchimp's (``Abuse Complaints``) do not have.
 SIGNATURE = (
     col("Spam Complaints"),
@@ -71,6 +76,24 @@ SIGNATURE = (
     col("List/Segment"),
     col("Group Id"),
 )
+
+
+def read(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
+    """The generic reader, without the SMS and push campaigns (noted on the report)."""
+    loaded = read_platform(PLATFORM, tables, doc, ctx)
+    sms = (loaded.frame["channel"] == NOT_EMAIL).to_numpy()
+    if not sms.any():
+        return loaded
+    keep = ~sms
+    for report in loaded.reports:
+        report.rows = int(keep.sum())
+        report.notes.append(
+            f"{int(sms.sum())} SMS or push campaign row(s) left out: kpi_xl plans e-mail here, "
+            "and their sends, opens and clicks are not e-mails"
+        )
+    frame = loaded.frame[keep].reset_index(drop=True)
+    return Loaded(frame, loaded.lines[keep], loaded.files[keep], loaded.formats, loaded.reports)
+
 
 PLATFORM = Platform(
     name=NAME,
@@ -88,8 +111,10 @@ PLATFORM = Platform(
     campaign=CAMPAIGN,
     segments=(LIST, col("Variant Name"), col("Group Id")),
     totals=Totals(empty_labels=False),
+    read=read,
     docs="``Unique Placed Order`` and ``Revenue`` are Klaviyo's attributed conversions and "
-    "value. The year-only layout (``Date`` = ``2025``) is read as whole-year rows.",
+    "value. The year-only layout (``Date`` = ``2025``) is read as whole-year rows. SMS and "
+    "push campaigns are left out (they are not e-mails), with a note.",
     references=(
         "https://help.klaviyo.com/hc/en-us/articles/115005258568-Review-Campaign-Analytics "
         "(Export Analytics: time range or all sent campaigns, folder, 'include all email "

@@ -3,7 +3,7 @@
 Layout::
 
     Reporting starts,Reporting ends,Campaign name,Ad set name,Amount spent (EUR),Impressions,...
-    2025-02-01,2025-02-28,,,1210.50,...            <- the summary row (no name), dropped
+    2025-02-01,2025-02-28,,,1210.50,...            <- the summary row (no name): its reach
     2025-02-01,2025-02-28,Spring Sale,Lookalike,610.20,...
 
 Without a time breakdown every row spans the report range (``Reporting starts`` to
@@ -16,8 +16,10 @@ where the ``Result indicator`` is a conversion action: ``offsite_conversion.*``,
 ``onsite_conversion.purchase``, ``onsite_web_purchase``, ``lead``...). Results of other
 objectives (post engagements, landing-page views, profile visits) are never conversions.
 ``Leads`` are the platform's leads (``platform_leads``). ``Link clicks`` are clicks,
-``Clicks (all)`` all clicks. ``Reach`` is kept as reported (not additive). The currency is
-the one in ``Amount spent (EUR)``.
+``Clicks (all)`` all clicks. ``Reach`` counts people: the ad rows' reach cannot be added
+up (one person sees several ads), so the summary row's reach - the account's reach over the
+report range - is kept (campaign empty, its other figures dropped). The currency is the
+one in ``Amount spent (EUR)``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from kpi_xl.ingest.spec import (
     Detect,
     Platform,
     RangeColumns,
+    Totals,
     col,
 )
 
@@ -110,6 +113,7 @@ PLATFORM = Platform(
         col("Region", de="Region", fr="Région"),
     ),
     currency=Currency(col("Currency", de="Währung", fr="Devise"), header_pattern=SPENT),
+    totals=Totals(keep_whole="default"),
     derive=_derive,
     docs="``Results`` count as conversions only where the ``Result indicator`` is a "
     "conversion action.",

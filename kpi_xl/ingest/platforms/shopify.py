@@ -190,16 +190,17 @@ PLATFORM = Platform(
         "https://help.shopify.com/manual/reports-and-analytics/shopify-reports/report-types/"
         "sales-report (sales positive on the day they are made, returns negative on the day "
         "they are processed)",
-        "public code: Shopify exports with quoted 'Day', 'Sessions that completed checkout', "
-        "'Sessions that reached checkout', 'Sessions with cart additions' (index file "
-        "11781064678) and a reader of 'Sessions that reached checkout' (index file "
-        "55329011021)",
+        "public code: a fixture of a Shopify export with quoted 'Day', 'Sessions that "
+        "completed checkout', 'Sessions that reached checkout', 'Sessions with cart "
+        "additions' (index file 11781064678); a layout list with 'Day', 'Sessions', "
+        "'Conversion rate', 'Sessions that reached checkout' (index file 33210785552); an "
+        "importer reading 'Day (previous_period)', 'Sessions (previous_period)', 'Total sales "
+        "(previous_period)' (index file 27272470300)",
         "public repo kev106/Shopify_project downloads/shopify_channel_performance_US_"
         "2025-09-01_2025-12-19_20251219_173932.csv @265d0031 (the Marketing channels export, "
         "saved raw: no dates in the file)",
         "unverified: a Week export (its first day's weekday), the older 'Reached checkout' "
-        "name, 'Checkout conversion rate', the '(previous_period)' suffix (seen only in "
-        "Sunilyadav03/Shopify_Insights query notes)",
+        "name, 'Checkout conversion rate', the '(previous_period)' suffix in a real file",
     ),
     priority=15,  # before GA4 (20), whose header test accepts any 'Sessions' column
 )
