@@ -124,7 +124,34 @@ def _attainment_sheet(sheet: PlanSheet) -> int:
             write_formula(sheet, row, 7, formula, helpers.status_label(code, lang))
             formulas += 2
             row += 1
+    # a near-target KPI (a budget): two-sided bands around 100 %, at their edges too
+    for i, (actual, target) in enumerate(NEAR_CASES):
+        _input(sheet, row, 0, actual)
+        _input(sheet, row, 1, target)
+        write_text(sheet, row, 2, "near")
+        a_ref, t_ref = xl_rowcol_to_cell(row, 0), xl_rowcol_to_cell(row, 1)
+        att = helpers.attainment(np.nan if actual is None else actual, target, True)
+        write_formula(sheet, row, 3, helpers.attainment_formula(a_ref, t_ref, True), att)
+        on, risk = NEAR_BANDS[i % len(NEAR_BANDS)]
+        lang = LANGUAGES[i % len(LANGUAGES)]
+        sheet.write_number(row, 4, on)
+        sheet.write_number(row, 5, risk)
+        write_text(sheet, row, 6, lang)
+        code = helpers.status(att, near=helpers.Near(on, risk))
+        near_refs = (xl_rowcol_to_cell(row, 4), xl_rowcol_to_cell(row, 5))
+        formula = helpers.status_formula(xl_rowcol_to_cell(row, 3), "1", "0.9", lang, near_refs)
+        write_formula(sheet, row, 7, formula, helpers.status_label(code, lang))
+        formulas += 2
+        row += 1
     return formulas
+
+
+#: (actual, target) of a budget: on the band edges 95 %, 105 %, 85 %, 115 % and inside
+NEAR_CASES: tuple[tuple[float | None, float], ...] = (
+    (95, 100), (105, 100), (85, 100), (115, 100), (70, 100), (130, 100), (100, 100),
+    (94.9, 100), (1050, 1000), (84.99, 100), (None, 100), (0.3, 0.3), (11_500, 10_000),
+)  # fmt: skip
+NEAR_BANDS = ((0.05, 0.15), (0.1, 0.2), (0.0, 0.05))
 
 
 CHANGE_CASES: tuple[tuple[float | None, float | None], ...] = (

@@ -100,6 +100,21 @@ def test_status_by_hand() -> None:
     assert helpers.status(1.2, on_track=1.2, at_risk=1.0) == "on_track"
 
 
+def test_near_target_status_is_two_sided() -> None:
+    """A budget: 95-105 % on track, 85-115 % at risk, beyond off track, at the edges too
+    (105/100 is 1.05 in binary floating point, whose deviation is 0.0500000000000000444)."""
+    near = helpers.Near(0.05, 0.15)
+    cases = {
+        0.95: "on_track", 105 / 100: "on_track", 1.0: "on_track", 0.85: "at_risk",
+        115 / 100: "at_risk", 0.70: "off_track", 1.3: "off_track", 0.8499: "off_track",
+    }  # fmt: skip
+    for attainment, code in cases.items():
+        assert helpers.status(attainment, near=near) == code, attainment
+    assert helpers.status(NAN, near=near) == "no_data"
+    # one-sided thresholds would call a 30 % underspend "on track" for a lower-is-better KPI
+    assert helpers.status(0.7 / 1.0, near=near) == "off_track"
+
+
 def test_status_thresholds_must_be_ordered() -> None:
     with pytest.raises(ValueError, match="on-track threshold"):
         helpers.status(1.0, on_track=0.8, at_risk=0.9)

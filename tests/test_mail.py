@@ -245,9 +245,15 @@ def stored_overview(plan: Path) -> list[tuple[Any, ...]]:
     return rows[start:end]
 
 
-def shown(value: float, unit: str) -> str:
-    """How the workbook's number formats show the ecommerce Overview's units (EUR plan)."""
-    return {"Currency": f"{value:,.2f} €", "Percent": f"{value * 100:.1f}%",
+#: The ecommerce Overview's money per unit (cents shown), beside sums of money (whole euros).
+PER_UNIT = {"Average order value (AOV)", "Customer acquisition cost (CAC)"}
+
+
+def shown(value: float, unit: str, name: str = "") -> str:
+    """How the workbook's number formats show the ecommerce Overview's units (an English
+    plan in EUR: the symbol first, cents only on money per unit)."""
+    money = f"€{value:,.2f}" if name in PER_UNIT else f"€{value:,.0f}"
+    return {"Currency": money, "Percent": f"{value * 100:.1f}%",
             "Count": f"{value:,.0f}"}[unit]  # fmt: skip
 
 
@@ -271,7 +277,8 @@ def test_html_shows_the_stored_values(plan: Path) -> None:
     for name, unit, actual, target, attainment, status in expected:
         cells = by_name[name]
         assert [c[0] for c in cells[1:]] == [
-            shown(actual, unit), shown(target, unit), f"{attainment * 100:.1f}%", status
+            shown(actual, unit, name), shown(target, unit, name), f"{attainment * 100:.1f}%",
+            status,
         ]  # fmt: skip
         bg, fg = STATUS_COLORS[STATUS_CODES[status]]
         assert f"background:{bg};color:{fg}" in cells[3][1] and bg in cells[4][1]

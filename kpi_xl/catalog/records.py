@@ -303,6 +303,11 @@ def _labels() -> dict[str, dict[str, str]]:
     return data
 
 
+def has_label(key: str) -> bool:
+    """True when ``labels.yaml`` has a text for ``key``."""
+    return key in _labels()
+
+
 def label(key: str, lang: str = "en") -> str:
     """A user-interface text (sheet names, headers, status labels) in ``lang``."""
     entry = _labels()[key]

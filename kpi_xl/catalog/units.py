@@ -4,22 +4,32 @@ e-mail's text, so a value reads the same in both."""
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "ILS": "₪", "IRR": "﷼", "JPY": "¥"}
 MISSING = "–"
 
 #: How each unit looks, as an Excel number format and as the same for ``str.format`` (the
-#: e-mail's text). Currency depends on the plan's currency: see :func:`currency_symbol`.
-UNIT_FORMATS: dict[str, tuple[str, str]] = {
-    "percent": ("0.0%", "{:,.1%}"),
-    "count": ("#,##0", "{:,.0f}"),
-    "ratio_count": ("#,##0.00", "{:,.2f}"),  # a count per something: sessions per user
-    "seconds": ('#,##0" s"', "{:,.0f} s"),
-    "hours": ('#,##0.0" h"', "{:,.1f} h"),
-    "multiple": ('0.00"x"', "{:.2f}x"),
-    "position": ("0.0", "{:.1f}"),
-    "score": ("0.00", "{:.2f}"),
+#: e-mail's text), with the decimals both show. Currency depends on the plan's currency
+#: and language: see :func:`number_format`.
+UNIT_FORMATS: dict[str, tuple[str, str, int]] = {
+    "percent": ("0.0%", "{:,.1%}", 3),  # 1 decimal of a percent: 3 of the fraction
+    "count": ("#,##0", "{:,.0f}", 0),
+    "ratio_count": ("#,##0.00", "{:,.2f}", 2),  # a count per something: sessions per user
+    "seconds": ('#,##0" s"', "{:,.0f} s", 0),
+    "hours": ('#,##0.0" h"', "{:,.1f} h", 1),
+    "multiple": ('0.00"x"', "{:.2f}x", 2),
+    "position": ("0.0", "{:.1f}", 1),
+    "score": ("0.00", "{:.2f}", 2),
 }
+
+
+def shown_value(value: float, decimals: int) -> float:
+    """``value`` rounded as a spreadsheet shows it: half away from zero, on its shortest
+    decimal form (1234.5 shows as 1,235 and 2.675 as 2.68, as in Excel and LibreOffice;
+    Python's own formatting would show 1,234 and 2.67)."""
+    exact = Decimal(repr(float(value)))
+    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 def unit_format_key(unit: str, ratio: bool = False) -> str:
@@ -27,27 +37,52 @@ def unit_format_key(unit: str, ratio: bool = False) -> str:
     return "ratio_count" if unit == "count" and ratio else unit
 
 
-def currency_symbol(currency: str) -> tuple[str, bool]:
-    """The symbol shown for ``currency`` and whether it stands before the amount."""
+#: Languages that write a currency symbol before the amount (``€170,264``); the others
+#: write it after, with a space (``170 264 €``, Finnish, Hebrew, Persian and Uzbek usage).
+SYMBOL_FIRST = frozenset({"en"})
+
+
+def currency_symbol(currency: str, lang: str = "en") -> tuple[str, bool]:
+    """The symbol shown for ``currency`` (its ISO code when it has no symbol here) and
+    whether it stands before the amount, as ``lang`` writes money."""
     symbol = CURRENCY_SYMBOLS.get(currency.upper())
-    return (symbol or currency), symbol in ("$", "£")
+    return (symbol or currency.upper()), lang in SYMBOL_FIRST
 
 
-def number_format(unit: str, currency: str, ratio: bool = False) -> str:
-    """Excel number format for a KPI unit."""
+def _money_decimals(ratio: bool) -> int:
+    """Cents where they matter: a cost per click or an order value (a ratio) shows them,
+    a sum of money (revenue, spend) is read in whole units."""
+    return 2 if ratio else 0
+
+
+def number_format(unit: str, currency: str, ratio: bool = False, lang: str = "en") -> str:
+    """Excel number format for a KPI unit (money: the symbol where ``lang`` puts it)."""
     if unit == "currency":
-        symbol, first = currency_symbol(currency)
-        return f'"{symbol}"#,##0.00' if first else f'#,##0.00 "{symbol}"'
+        symbol, first = currency_symbol(currency, lang)
+        digits = "#,##0" + ("." + "0" * _money_decimals(ratio) if _money_decimals(ratio) else "")
+        if first:
+            gap = " " if symbol.isalpha() else ""  # "USD 12" but "$12"
+            return f'"{symbol}{gap}"{digits};-"{symbol}{gap}"{digits}'
+        return f'{digits} "{symbol}"'
     return UNIT_FORMATS[unit_format_key(unit, ratio)][0]
 
 
-def format_value(value: float, unit: str, currency: str, *, ratio: bool = False) -> str:
-    """``value`` as text, as the workbook's number format for ``unit`` shows it."""
+def format_value(
+    value: float, unit: str, currency: str, *, ratio: bool = False, lang: str = "en"
+) -> str:
+    """``value`` as text, as the workbook's number format for ``unit`` shows it (grouped
+    with commas; the e-mail's reader sees the workbook's figures)."""
     if math.isnan(value):
         return MISSING
     if unit == "currency":
-        symbol, first = currency_symbol(currency)
+        symbol, first = currency_symbol(currency, lang)
+        decimals = _money_decimals(ratio)
+        rounded = shown_value(value, decimals)
+        amount = f"{abs(rounded):,.{decimals}f}"
+        sign = "-" if rounded < 0 else ""
         if first:
-            return f"{'-' if value < 0 else ''}{symbol}{abs(value):,.2f}"
-        return f"{value:,.2f} {symbol}"
-    return UNIT_FORMATS[unit_format_key(unit, ratio)][1].format(value)
+            gap = " " if symbol.isalpha() else ""
+            return f"{sign}{symbol}{gap}{amount}"
+        return f"{sign}{amount} {symbol}"
+    _, pattern, decimals = UNIT_FORMATS[unit_format_key(unit, ratio)]
+    return pattern.format(shown_value(value, decimals) + 0.0)  # + 0.0: no "-0"

@@ -74,7 +74,7 @@ def _figures(h: _Html, line: KpiLine, currency: str) -> list[str]:
     """Actual, target and attainment cells; attainment in the status colors."""
 
     def fmt(value: float) -> str:
-        return _number(format_value(value, line.unit, currency, ratio=line.ratio))
+        return _number(format_value(value, line.unit, currency, ratio=line.ratio, lang=h.lang))
 
     return [
         h.cell(fmt(line.actual), align=h.end, style=NOWRAP),
@@ -211,8 +211,10 @@ def render_text(summary: PlanSummary, lang: str) -> str:
         return f"{LRI}{text}{PDI}" if rtl else text
 
     def figures(line: KpiLine) -> str:
-        actual, target = (format_value(v, line.unit, summary.currency, ratio=line.ratio)
-                          for v in (line.actual, line.target))  # fmt: skip
+        actual, target = (
+            format_value(v, line.unit, summary.currency, ratio=line.ratio, lang=lang)
+            for v in (line.actual, line.target)
+        )
         return (
             f"{label('actual', lang)} {n(actual)} / {label('target', lang)} {n(target)}, "
             f"{label('attainment', lang)} {n(format_attainment(line.attainment))}"

@@ -45,7 +45,9 @@ def _shapes_text() -> bool:
 def _panel(ax: Any, line: KpiLine, summary: PlanSummary, lang: str, rtl: bool) -> None:
     values = [line.actual, line.target]
     bg, fg = STATUS_COLORS[line.status]
-    texts = [format_value(v, line.unit, summary.currency, ratio=line.ratio) for v in values]
+    texts = [
+        format_value(v, line.unit, summary.currency, ratio=line.ratio, lang=lang) for v in values
+    ]
     shown = [0.0 if math.isnan(v) else v for v in values]
     ax.barh([1, 0], shown, height=0.62, color=[bg, TARGET_COLORS[0]],
             edgecolor=[fg, TARGET_COLORS[1]], linewidth=1.0)  # fmt: skip

@@ -190,7 +190,9 @@ def _chart(ctx: Context, layout: ChannelLayout) -> None:
     chart.set_title(
         {"name": ctx.t("chart_title", kpi=kpi.name(ctx.lang)), "name_font": {"size": 12}}
     )
-    chart.set_y_axis({"num_format": number_format(kpi.unit, model.spec.currency, kpi.is_ratio)})
+    chart.set_y_axis(
+        {"num_format": number_format(kpi.unit, model.spec.currency, kpi.is_ratio, ctx.lang)}
+    )
     chart.set_legend({"position": "bottom"})
     chart.show_blanks_as("gap")
     chart.show_hidden_data()

@@ -15,7 +15,7 @@ from functools import partial
 from kpi_xl import periods as cal
 from kpi_xl.catalog import helpers
 from kpi_xl.catalog import status_bands as bands
-from kpi_xl.catalog.records import KPI, get
+from kpi_xl.catalog.records import KPI, get, has_label
 from kpi_xl.plan.layout import Cell, ChannelLayout, OverviewLayout
 from kpi_xl.plan.model import ALL, KpiRow
 from kpi_xl.spreadsheet import a1, row_runs, sheet_ref
@@ -39,8 +39,12 @@ INFO_LABELS = {
 
 
 def plan_title(ctx: Context) -> str:
+    """The plan's title: the template's ``title``, else the bundled template's name in the
+    plan's language, else the template's ``name`` as written."""
     spec = ctx.model.spec
-    return spec.title or ctx.t(f"template_{spec.name}")
+    if spec.title:
+        return spec.title
+    return ctx.t(f"template_{spec.name}") if has_label(f"template_{spec.name}") else spec.name
 
 
 def _info(ctx: Context, sheet: PlanSheet, ov: OverviewLayout) -> None:

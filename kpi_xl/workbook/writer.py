@@ -61,7 +61,13 @@ def write_workbook(
     """
     step = progress or (lambda _msg: None)
     workbook = new_workbook(str(path))
-    ctx = Context(workbook, model, layout, Formats(workbook, model.spec.currency), model.spec.lang)
+    ctx = Context(
+        workbook,
+        model,
+        layout,
+        Formats(workbook, model.spec.currency, model.spec.lang),
+        model.spec.lang,
+    )
     ctx.add_sheets()
     for name, reference in layout.names.items():
         workbook.define_name(name, "=" + reference)

@@ -117,9 +117,10 @@ def write_formula(
 class Formats:
     """The workbook's cell formats, created once and shared by every sheet."""
 
-    def __init__(self, workbook: xlsxwriter.Workbook, currency: str) -> None:
+    def __init__(self, workbook: xlsxwriter.Workbook, currency: str, lang: str = "en") -> None:
         self._wb = workbook
         self.currency = currency
+        self.lang = lang
         self._cache: dict[tuple[Any, ...], Format] = {}
         self._base = {"font_name": "Calibri", "font_size": 10, "valign": "vcenter"}
 
@@ -160,7 +161,7 @@ class Formats:
         return self.get(font_color="#7F7F7F", border=1)
 
     def unit(self, unit: str, *, ratio: bool = False, input_cell: bool = False) -> Format:
-        fmt = number_format(unit, self.currency, ratio)
+        fmt = number_format(unit, self.currency, ratio, self.lang)
         if input_cell:
             return self.input(num_format=fmt)
         return self.get(num_format=fmt, border=1)
