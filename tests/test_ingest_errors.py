@@ -240,3 +240,13 @@ def test_bad_channel_map_value() -> None:
 def test_no_sources() -> None:
     with pytest.raises(KpiXlError, match="no data given"):
         load_channel_data()
+
+
+def test_ga4_snapshot_cut_off_inside_a_series(tmp_path: Path) -> None:
+    """A download cut off after '0' of '0002' (hypothesis found it): day 0 twice is the
+    sign; a one-line error, not a pandas crash."""
+    text = (EXPORTS / "ga4_reports_snapshot.csv").read_text(encoding="utf-8")
+    cut = text[: text.index("0001,980") + len("0001,980\n0")]
+    err = error_of(write(tmp_path, cut))
+    assert "day 0 appears twice in the 'Total revenue' series" in str(err)
+    assert err.column == "Nth day" and err.line == cut.count("\n") + 1

@@ -235,6 +235,16 @@ def _snapshot(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
         start = found[0]
         days = reader.numbers({"n": nth})["n"]
         keep = ~np.isnan(days) & (days >= 0)
+        seen = pd.Series(days).where(keep).duplicated() & keep
+        if seen.any():
+            row = int(np.flatnonzero(seen.to_numpy())[0])
+            raise reader.error(
+                f"day {int(days[row])} appears twice in the "
+                f"{reader.name(reader.find_names(SNAPSHOT[metric]) or 1)!r} series: the export "
+                "looks cut off or edited; download it again from GA4",
+                nth,
+                row,
+            )
         value = reader.numbers({metric: reader.find_names(SNAPSHOT[metric]) or 1})[metric]
         series[metric] = pd.Series(value[keep], index=days[keep].astype(int))
     if not series or start is None:
