@@ -152,3 +152,14 @@ def as_date(value: dt.date | pd.Timestamp) -> dt.date:
     if isinstance(value, pd.Timestamp | dt.datetime):
         return dt.date(value.year, value.month, value.day)
     return value
+
+
+def number(key: str) -> int:
+    """A period key as a number that sorts as the periods do (formulas compare these):
+    ``2026-03`` -> 202603, ``2026-W05`` -> 202605, ``2026-Q1`` -> 20261."""
+    return int(key.replace("-W", "").replace("-Q", "").replace("-", ""))
+
+
+def day_of(day: dt.date, key: str, grain: str) -> int:
+    """The day's position in its period, from 1 (the period's first day)."""
+    return (day - bounds(key, grain)[0]).days + 1

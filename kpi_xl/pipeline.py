@@ -10,6 +10,7 @@ written by :func:`write_plan`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +18,27 @@ from typing import Any
 
 import pandas as pd
 
+from kpi_xl import periods as cal
 from kpi_xl.errors import KpiXlError
 from kpi_xl.fileio import atomic_path
 from kpi_xl.ingest import Ingested, load_report
 from kpi_xl.ingest.aggregate import aggregate
 from kpi_xl.ingest.canonical import with_ranges
 from kpi_xl.plan.layout import plan_layout
-from kpi_xl.plan.model import ID_COLUMNS, PlanModel, compute, plan_measures
-from kpi_xl.plan.scopes import build_plan_data, check_currencies, money_measures
+from kpi_xl.plan.model import (
+    ID_COLUMNS,
+    YEAR_KEY,
+    PlanModel,
+    compute,
+    period_stamps,
+    plan_measures,
+)
+from kpi_xl.plan.scopes import (
+    build_plan_data,
+    check_currencies,
+    money_measures,
+    to_date_data,
+)
 from kpi_xl.plan.spec import PlanSpec, load_template
 from kpi_xl.plan.targets import Targets, load_targets
 from kpi_xl.workbook.writer import ExtraSheet, write_workbook
@@ -132,6 +146,7 @@ def plan_model(
     spec: PlanSpec,
     targets: Targets | None = None,
     notes: dict[tuple[str, str], str] | None = None,
+    annual: dict[tuple[str, str], float] | None = None,
 ) -> PlanModel:
     """Aggregate canonical data to the plan's periods and compute every value of the plan."""
     frame = with_ranges(frame)
@@ -142,9 +157,29 @@ def plan_model(
     data = build_plan_data(frame, spec.grain, spec.currency, spec.fx, plan_measures(spec))
     start = pd.Timestamp(frame["date_from"].min()) if len(frame) else None
     end = pd.Timestamp(frame["date_to"].max()) if len(frame) else None
+    stamps = period_stamps(spec, end)
+    same_days = [stamps.previous, cal.same_period_last_year(stamps.current, spec.grain)]
+    elapsed = stamps.elapsed_days if stamps.elapsed_days < stamps.total_days else 0
+    to_date = to_date_data(frame, spec.grain, data, same_days, elapsed, spec.fx)
     return compute(
-        spec, aggregated, data, targets=targets, notes=notes, data_start=start, data_end=end
-    )
+        spec, aggregated, data, targets=targets, notes=notes, data_start=start, data_end=end,
+        to_date=to_date, annual=annual,
+    )  # fmt: skip
+
+
+def check_target_periods(targets: Targets, spec: PlanSpec, path: str | Path | None) -> None:
+    """Every target's period is a period of the plan's grain (rows of another year are for
+    another plan and are left out), the word ``year`` or a year (an annual target)."""
+    for _kpi, _scope, period in targets:
+        if period == YEAR_KEY or re.fullmatch(r"\d{4}", period):
+            continue
+        try:
+            cal.bounds(period, spec.grain)
+        except KpiXlError as exc:
+            raise KpiXlError(
+                f"{exc.message}, or 'year' (or the year, 2026) for an annual target",
+                file=path,
+            ) from None
 
 
 def parse_fx(fx: Mapping[str, float] | Sequence[str] | None) -> dict[str, float] | None:
@@ -195,8 +230,10 @@ def write_plan(
     progress: Progress | None = None,
     extra_sheets: Sequence[ExtraSheet] = (),
     user_sheets: Sequence[str] = (),
+    selected: str = "",
 ) -> Path:
-    """Lay the plan out and write it atomically to ``out``."""
+    """Lay the plan out and write it atomically to ``out`` (``selected``: the period
+    selector's value, kept by a refresh)."""
     check_output(out, macro=macro)
     if macro:
         from kpi_xl.extras import require
@@ -214,6 +251,7 @@ def write_plan(
             progress=progress,
             extra_sheets=extra_sheets,
             user_sheets=user_sheets,
+            selected=selected,
         )
     return out
 
@@ -260,6 +298,7 @@ def build_plan(
     ingested = load_ingested(source, spec.grain)
     spec = with_data_currency(spec, ingested, currency)
     step("computing")
+    check_target_periods(user_targets, spec, targets if isinstance(targets, str | Path) else None)
     model = plan_model(ingested.frame, spec, user_targets)
     del ingested  # the model holds the period-aggregated tables; the rows are not needed now
     recorded = data_source if data_source is not None else source.describe()

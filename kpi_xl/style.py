@@ -12,4 +12,6 @@ STATUS_COLORS = {
     "at_risk": ("#FFEB9C", "#9C5700"),
     "off_track": ("#FFC7CE", "#9C0006"),
     "no_data": ("#EDEDED", "#595959"),
+    "too_early": ("#DDEBF7", "#1F4E78"),  # a partial period not yet worth judging
+    "no_target": ("#F2F2F2", "#404040"),  # data, but nothing to judge it against
 }

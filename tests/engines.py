@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -157,3 +158,32 @@ def sheet_xml(path: Path) -> dict[str, str]:
             for n in zf.namelist()
             if n.startswith("xl/worksheets/sheet") and n.endswith(".xml")
         }
+
+
+def set_cell(path: Path, out: Path, sheet: str, cell: str, value: float | str) -> Path:
+    """A copy of ``path`` with one cell's value replaced, as a user types it: a number, or
+    a text (written inline). The cell's cached formula results elsewhere stay as they
+    were; a recalculating engine brings them up to date."""
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    book = parts["xl/workbook.xml"].decode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    rid = re.search(rf'<sheet name="{re.escape(sheet)}" sheetId="\d+" r:id="(rId\d+)"', book)
+    assert rid, sheet
+    target = re.search(rf'Id="{rid[1]}"[^>]*Target="([^"]+)"', rels)
+    assert target
+    name = "xl/" + target[1].removeprefix("/xl/")
+    xml = parts[name].decode()
+    found = re.search(rf'<c r="{cell}"( s="\d+")?[^>]*?(/>|>.*?</c>)', xml)
+    assert found, cell
+    style = found[1] or ""
+    if isinstance(value, str):
+        text = value.replace("&", "&amp;").replace("<", "&lt;")
+        new = f'<c r="{cell}"{style} t="inlineStr"><is><t>{text}</t></is></c>'
+    else:
+        new = f'<c r="{cell}"{style}><v>{value!r}</v></c>'
+    parts[name] = (xml[: found.start()] + new + xml[found.end() :]).encode()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for part, data in parts.items():
+            zf.writestr(part, data)
+    return out

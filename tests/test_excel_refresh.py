@@ -107,13 +107,17 @@ def test_refresh_rewrites_table_and_stamps_only(plan: Path) -> None:
                 same = same or (isinstance(b, float | int) and a == pytest.approx(b, rel=1e-14))
                 assert same, (table, got, stored)
     assert len(book.tables["ChannelData"]) == 6 * 3 * 3  # months x channels x campaigns
-    stamps = {k: c.ref for k, c in book.meta().layout.overview.info.items()}
-    assert book.writes[stamps["current_period"]] == "2026-06"
-    assert book.writes[stamps["previous_period"]] == "2026-05"
-    assert book.writes[stamps["days_elapsed"]] == 10
-    assert book.writes[stamps["days_in_period"]] == 30
+    layout = book.meta().layout
+    stamps = {k: c.ref for k, c in layout.overview.info.items()}
+    selection = {k: c.ref for k, c in layout.selection.items()}
+    # the latest period and how far the data goes; the selector's formulas follow
+    assert book.writes[selection["data_period"]] == "2026-06"
+    assert book.writes[selection["data_days"]] == 10
+    assert book.writes[selection["last_complete"]] == "2026-05"
     assert book.writes[stamps["last_refreshed"]] == now
     assert book.writes[stamps["data_range"]] == "2026-01-01 – 2026-06-10"
+    formulas = {"current_period", "previous_period", "days_elapsed", "days_in_period"}
+    assert not {stamps[k] for k in formulas} & set(book.writes), "formulas stay formulas"
 
 
 def test_missing_source_shows_a_message(plan: Path) -> None:

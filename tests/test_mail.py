@@ -239,14 +239,17 @@ def stored_overview(plan: Path) -> list[tuple[Any, ...]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl: unsupported extensions (sparklines)
         wb = openpyxl.load_workbook(plan, data_only=True)
-    rows = list(wb["Overview"].iter_rows(max_col=6, values_only=True))
+    rows = list(wb["Overview"].iter_rows(max_col=12, values_only=True))
     start = next(i for i, r in enumerate(rows) if r[0] == "KPI") + 1
     end = next(i for i in range(start, len(rows)) if rows[i][0] is None)
-    return rows[start:end]
+    assert rows[start - 1][11] == "Pace to period end"
+    return [(*r[:6], r[11]) for r in rows[start:end]]
 
 
 #: The ecommerce Overview's money per unit (cents shown), beside sums of money (whole euros).
 PER_UNIT = {"Average order value (AOV)", "Customer acquisition cost (CAC)"}
+#: Its volumes, whose pace to the end of a partial month the e-mail adds.
+SUMS = {"Revenue", "Sessions"}
 
 
 def shown(value: float, unit: str, name: str = "") -> str:
@@ -274,14 +277,21 @@ def test_html_shows_the_stored_values(plan: Path) -> None:
     by_name = {row[0][0]: row for row in parser.rows if row}
     expected = stored_overview(plan)
     assert len(expected) == 7
-    for name, unit, actual, target, attainment, status in expected:
+    paced = set()
+    for name, unit, actual, target, attainment, status, pace in expected:
         cells = by_name[name]
+        figure = shown(actual, unit, name)
+        if name in SUMS:  # the demo's data end on 20 October: volumes say their pace
+            figure += f"on pace for {shown(pace, unit, name)}"
+            paced.add(name)
         assert [c[0] for c in cells[1:]] == [
-            shown(actual, unit, name), shown(target, unit, name), f"{attainment * 100:.1f}%",
-            status,
+            figure, shown(target, unit, name), f"{attainment * 100:.1f}%", status,
         ]  # fmt: skip
         bg, fg = STATUS_COLORS[STATUS_CODES[status]]
         assert f"background:{bg};color:{fg}" in cells[3][1] and bg in cells[4][1]
+    assert paced == SUMS
+    header = html_of(compose(plan))
+    assert 'Current period: <span dir="ltr">2026-10</span>, day 20 of 31' in header
 
 
 def test_persian_message_is_right_to_left(plan: Path) -> None:

@@ -11,7 +11,6 @@ what adding up different events, different platforms' costs or two currencies wo
 from __future__ import annotations
 
 import math
-import re
 import shutil
 import warnings
 import zipfile
@@ -20,7 +19,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from engines import compare_cached, formualizer_recalc, libreoffice_recalc
+from engines import compare_cached, formualizer_recalc, libreoffice_recalc, set_cell
 
 from kpi_xl.errors import KpiXlError
 from kpi_xl.ingest import load_report
@@ -209,27 +208,6 @@ def test_independent_engines_agree_with_every_stored_value(plan: Path, tmp_path:
     assert not mismatches, "\n".join(map(str, mismatches[:10]))
 
 
-def _set_number(path: Path, out: Path, sheet: str, cell: str, value: float) -> Path:
-    """A copy of ``path`` with one number cell's value changed (as a user types it)."""
-    with zipfile.ZipFile(path) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
-    book = parts["xl/workbook.xml"].decode()
-    rels = parts["xl/_rels/workbook.xml.rels"].decode()
-    rid = re.search(rf'<sheet name="{re.escape(sheet)}" sheetId="\d+" r:id="(rId\d+)"', book)
-    assert rid, sheet
-    target = re.search(rf'Id="{rid[1]}"[^>]*Target="([^"]+)"', rels)
-    assert target
-    name = "xl/" + target[1].removeprefix("/xl/")
-    xml = parts[name].decode()
-    changed = re.sub(rf'(<c r="{cell}"[^>]*><v>)[^<]*(</v>)', rf"\g<1>{value}\g<2>", xml)
-    assert changed != xml, cell
-    parts[name] = changed.encode()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for part, data in parts.items():
-            zf.writestr(part, data)
-    return out
-
-
 def test_a_changed_exchange_rate_recomputes_the_plan(plan: Path, tmp_path: Path) -> None:
     """The rates are inputs on Settings that the formulas read: a recipient who types a new
     rate sees every dollar figure follow (LibreOffice recalculates the plan)."""
@@ -237,7 +215,7 @@ def test_a_changed_exchange_rate_recomputes_the_plan(plan: Path, tmp_path: Path)
     settings = wb["Settings"]
     cell = next(row[1].coordinate for row in settings.iter_rows() if row[0].value == "1 USD =")
     assert settings[cell].value == USD
-    edited = _set_number(plan, tmp_path / "edited.xlsx", "Settings", cell, 1.1)
+    edited = set_cell(plan, tmp_path / "edited.xlsx", "Settings", cell, 1.1)
     shutil.rmtree(tmp_path / "lo", ignore_errors=True)
     after = _values(libreoffice_recalc(edited, tmp_path / "lo"))
     assert _actual(after, "Paid search", "Cost per conversion (CPA, platform)") == (
@@ -256,7 +234,7 @@ def test_refresh_keeps_the_exchange_rate_typed_on_settings(plan: Path, tmp_path:
 
     settings = _values(plan)["Settings"]
     cell = next(row[1].coordinate for row in settings.iter_rows() if row[0].value == "1 USD =")
-    edited = _set_number(plan, tmp_path / "plan.xlsx", "Settings", cell, 1.1)
+    edited = set_cell(plan, tmp_path / "plan.xlsx", "Settings", cell, 1.1)
     refresh(edited, _sources(tmp_path), backup=False)
     after = _values(edited)
     assert after["Settings"][cell].value == 1.1

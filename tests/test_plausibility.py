@@ -403,8 +403,9 @@ def small_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return kpi_xl.build_plan(small_data(), folder / "plan.xlsx", template=template)
 
 
-def validations(path: Path) -> dict[str, dict[str, Any]]:
-    """Each Targets row's validation by its key (``kpi_id|scope``), as stored in the xlsx."""
+def validations(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """Each Targets row's validations by its key (``kpi_id|scope``), as stored in the xlsx,
+    left to right."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         book = openpyxl.load_workbook(path)
@@ -414,26 +415,31 @@ def validations(path: Path) -> dict[str, dict[str, Any]]:
         for cell in row:
             if isinstance(cell.value, str) and cell.value.count("|") == 1:
                 keys[cell.row] = cell.value
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for rule in sheet.data_validations.dataValidation:
         for cells in rule.sqref.ranges:
             key = keys.get(cells.min_row)
             if key is not None:
-                out[key] = {
-                    "type": rule.type,
-                    "operator": rule.operator or "between",
-                    "formula1": rule.formula1,
-                    "formula2": rule.formula2,
-                    "error": rule.error,
-                    "error_title": rule.errorTitle,
-                    "columns": (cells.min_col, cells.max_col),
-                }
-    return out
+                out.setdefault(key, []).append(
+                    {
+                        "type": rule.type,
+                        "operator": rule.operator or "between",
+                        "formula1": rule.formula1,
+                        "formula2": rule.formula2,
+                        "error": rule.error,
+                        "error_title": rule.errorTitle,
+                        "columns": (cells.min_col, cells.max_col),
+                    }
+                )
+    return {key: sorted(rules, key=lambda r: r["columns"]) for key, rules in out.items()}
 
 
-def check_bounds(found: dict[str, dict[str, Any]]) -> None:
-    share, money = found["email_open_rate|email"], found["revenue|all"]
-    changes = [v for k, v in found.items() if get(k.split("|")[0]).allows_negative]
+def check_bounds(found: dict[str, list[dict[str, Any]]]) -> None:
+    """Months before the data's month are closed (a custom rule: only while Settings unlock
+    them); the open months share one rule; the annual column has the open months' rule."""
+    (closed_share, share, annual_share) = found["email_open_rate|email"]
+    money = found["revenue|all"][1]
+    changes = [v[1] for k, v in found.items() if get(k.split("|")[0]).allows_negative]
     assert changes  # sales growth
     assert (share["type"], share["operator"]) == ("decimal", "between")
     assert (float(share["formula1"]), float(share["formula2"])) == (0.0, 1.0)
@@ -444,8 +450,18 @@ def check_bounds(found: dict[str, dict[str, Any]]) -> None:
     for change in changes:
         assert change["operator"] == "greaterThanOrEqual" and float(change["formula1"]) <= -1e12
         assert change["error"] == label("target_error_change")
-    assert {v["error_title"] for v in found.values()} == {"Target"}
-    assert share["columns"][1] - share["columns"][0] == 11  # the twelve months
+    assert {v["error_title"] for rules in found.values() for v in rules} == {"Target"}
+    # the data (small_data) run to 15 April: January to March are closed
+    assert closed_share["columns"][1] - closed_share["columns"][0] == 2
+    assert share["columns"][0] == closed_share["columns"][1] + 1
+    assert share["columns"][1] - closed_share["columns"][0] == 11  # the twelve months
+    assert closed_share["type"] == "custom" and "kpi_UnlockTargets" in closed_share["formula1"]
+    assert closed_share["error"] == label("target_locked")
+    assert annual_share["columns"][0] > share["columns"][1]
+    assert (annual_share["formula1"], annual_share["formula2"]) == (
+        share["formula1"],
+        share["formula2"],
+    )
 
 
 def test_targets_sheet_bounds_shares_to_0_to_100_percent(small_plan: Path) -> None:

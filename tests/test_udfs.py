@@ -441,7 +441,8 @@ def test_change() -> None:
     assert udfs.KPI_CHANGE(5, 0) == ""
     assert udfs.KPI_CHANGE("", 5) == ""
     assert udfs.KPI_CHANGE(0.25, 0.1, "roi") == pytest.approx(0.15)  # a difference
-    assert udfs.KPI_CHANGE(0.25, 0.1, "ctr") == pytest.approx(1.5)
+    assert udfs.KPI_CHANGE(0.25, 0.1, "ctr") == pytest.approx(0.15)  # a share: points
+    assert udfs.KPI_CHANGE(250, 100, "cpm") == pytest.approx(1.5)
     assert udfs.KPI_CHANGE(1, 2, "nope").startswith("#VALUE! unknown KPI id 'nope'")
 
 

@@ -39,14 +39,21 @@ def test_anatomy_essentials(demo_plan: Callable[..., Path]) -> None:
     assert names[0] == "Overview" and names[-1] == "_meta"
     assert names[-6:-1] == ["Targets", "Data", "Plan data", "Definitions", "Settings"]
     assert a["sheets"][-1]["state"] == "veryHidden"
-    assert sorted(a["tables"]) == ["ChannelData", "PlanData"]
+    assert sorted(a["tables"]) == ["ChannelData", "PlanData", "PlanPeriods", "PlanToDate"]
     assert a["tables"]["ChannelData"]["columns"][:5] == [
         "period", "channel", "source", "campaign", "currency"
     ]  # fmt: skip
-    assert a["tables"]["PlanData"]["columns"][:4] == ["period", "scope", "source", "currency"]
+    for table in ("PlanData", "PlanToDate"):
+        assert a["tables"][table]["columns"][:5] == [
+            "period", "period_no", "scope", "source", "currency"
+        ]  # fmt: skip
+    assert a["tables"]["PlanPeriods"]["columns"] == [
+        "period", "period_no", "previous", "last_year", "last_year_previous", "days"
+    ]  # fmt: skip
     assert {
         "kpi_OnTrack", "kpi_AtRisk", "kpi_NearOnTrack", "kpi_NearAtRisk", "kpi_GrossMargin",
         "kpi_CurrentPeriod", "kpi_DataSource", "kpi_Rec_revenue", "kpi_RecCh_sessions",
+        "kpi_Selected", "kpi_DataPeriod", "kpi_Partial", "kpi_TooEarly", "kpi_UnlockTargets",
     } <= set(a["defined_names"])  # fmt: skip
     assert not a["vba"] and not a["external_links"]
     by_name = {s["name"]: s for s in a["sheets"]}
@@ -56,7 +63,7 @@ def test_anatomy_essentials(demo_plan: Callable[..., Path]) -> None:
         assert sheet["charts"] == 1 and sheet["formulas"] > 100
         assert sheet["conditional_formats"] >= 4 and sheet["protected"] and sheet["frozen"]
         assert sheet["landscape"] and sheet["fit_to_width"]
-    assert by_name["Targets"]["validations"] > 0 and by_name["Settings"]["validations"] == 10
+    assert by_name["Targets"]["validations"] > 0 and by_name["Settings"]["validations"] == 11
     assert not any(s["rtl"] for s in a["sheets"])
     he = anatomy(demo_plan("leadgen", "he"))
     assert all(s["rtl"] for s in he["sheets"] if s["state"] == "visible")
@@ -125,7 +132,7 @@ def _renamed(ov: OverviewLayout, key: str, other: str) -> OverviewLayout:
 #: must never gain one of those.
 PLAN_FUNCTIONS = {
     "SUMIFS", "COUNTIFS", "COUNTIF", "COUNT", "IF", "IFERROR", "OR", "AND",
-    "INDEX", "MATCH", "ABS", "ROWS", "NA", "ISNUMBER",
+    "INDEX", "MATCH", "ABS", "ROWS", "COLUMNS", "NA", "ISNUMBER", "SUM", "AVERAGE", "ROUND",
 }  # fmt: skip
 
 

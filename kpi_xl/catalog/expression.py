@@ -122,6 +122,25 @@ class Expression:
         return tuple(dict.fromkeys(self.measures + self.previous))
 
     @property
+    def denominators(self) -> tuple[str, ...]:
+        """Measures read in the current period on the right of a division."""
+        found: list[str] = []
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+                inside_prev = {
+                    id(a)
+                    for sub in ast.walk(node.right)
+                    if isinstance(sub, ast.Call)
+                    for a in sub.args
+                }
+                found += [
+                    n.id
+                    for n in ast.walk(node.right)
+                    if isinstance(n, ast.Name) and n.id != PREV and id(n) not in inside_prev
+                ]
+        return tuple(dict.fromkeys(found))
+
+    @property
     def is_identity(self) -> bool:
         """True when the KPI is a base measure itself (``sessions``)."""
         return isinstance(self.tree, ast.Name)

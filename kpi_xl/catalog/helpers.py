@@ -31,6 +31,7 @@ Conventions (the workbook and the UDFs follow them too):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -63,6 +64,10 @@ __all__ = [
     "change",
     "change_formula",
     "change_is_difference",
+    "judged_attainment",
+    "judged_attainment_formula",
+    "judged_status",
+    "judged_status_formula",
     "pace",
     "pace_factor",
     "pace_formula",
@@ -111,13 +116,129 @@ def attainment_formula(actual: str, target: str, higher_is_better: bool = True) 
     return f'IF({guard},{actual}<0),"",IF({actual}=0,{ATTAINMENT_CAP:g},{target}/{actual}))'
 
 
+# -- attainment by kind ----------------------------------------------------------------------
+
+
+def judged_attainment(
+    kind: str,
+    actual: float,
+    target: float,
+    higher_is_better: bool = True,
+    *,
+    pace: float = math.nan,
+    start: float = math.nan,
+    share: float = 1.0,
+) -> float:
+    """Attainment that means the same for every kind of KPI, in a part of a period too:
+
+    * ``flow`` and ``budget`` - the pace (the actual projected to the period's end) against
+      the target: the same as the actual against the target prorated to the days elapsed;
+      a finished period's pace is its actual;
+    * ``stock`` - the actual against the path from the previous close ``start`` to the
+      target, ``start + (target - start) * share``;
+    * ``ratio`` - actual against target (target against actual when lower is better);
+    * ``change`` (a growth, an ROI) - ``(1 + actual) / (1 + target)``: a growth of 12 %
+      against 10 % is 1.018, and -2 % against 1 % is 0.97, never a ratio of two small
+      numbers with a sign; undefined when ``1 + target <= 0``.
+
+    A target of 0 is judged by side: on it or on the good side is 1.0, the bad side 0.0.
+    NaN when the actual, the target or the pace (flows) is missing."""
+    if math.isnan(actual) or math.isnan(target):
+        return math.nan
+    basis = actual
+    if kind in ("flow", "budget"):
+        basis = pace
+    elif kind == "stock" and not math.isnan(start):
+        target = start + (target - start) * share
+    elif kind == "change":
+        return (1 + actual) / (1 + target) if 1 + target > 0 and 1 + actual >= 0 else math.nan
+    if math.isnan(basis):
+        return math.nan
+    if target == 0:
+        good = basis >= 0 if higher_is_better else basis <= 0
+        return 1.0 if good else 0.0
+    return float(attainment(basis, target, higher_is_better))
+
+
+def judged_attainment_formula(
+    kind: str,
+    actual: str,
+    target: str,
+    higher_is_better: bool = True,
+    *,
+    pace: str | None = None,
+    start: str | None = None,
+    share: str = "1",
+) -> str:
+    """Excel formula for :func:`judged_attainment` (cell references or expressions)."""
+    if kind == "change":
+        return (
+            f'IF(OR({actual}="",{target}=""),"",'
+            f'IF(OR(1+{target}<=0,1+{actual}<0),"",(1+{actual})/(1+{target})))'
+        )
+    basis = pace if kind in ("flow", "budget") and pace is not None else actual
+    goal = target
+    if kind == "stock" and start is not None:
+        goal = f'IF({start}="",{target},{start}+({target}-{start})*{share})'
+    side = f"{basis}>=0" if higher_is_better else f"{basis}<=0"
+    zero = f"IF({side},1,0)"
+    body = attainment_formula(basis, goal, higher_is_better)
+    blanks = ",".join(f'{ref}=""' for ref in dict.fromkeys((actual, basis, target)))
+    return f'IF(OR({blanks}),"",IF({target}=0,{zero},{body}))'
+
+
+def judged_status(
+    actual: float,
+    target: float,
+    attainment_value: float,
+    *,
+    too_early: bool = False,
+    on_track: float = DEFAULT_ON_TRACK,
+    at_risk: float = DEFAULT_AT_RISK,
+    near: Near | None = None,
+) -> str:
+    """The status code of a KPI in a period: no data, no target, too early, else the band
+    of its attainment."""
+    if math.isnan(actual):
+        return "no_data"
+    if math.isnan(target):
+        return "no_target"
+    if too_early:
+        return "too_early"
+    return str(status(attainment_value, on_track, at_risk, near))
+
+
+def judged_status_formula(
+    actual: str,
+    target: str,
+    attainment_ref: str,
+    on_track: str,
+    at_risk: str,
+    lang: str = "en",
+    *,
+    too_early: str | None = None,
+    near: tuple[str, str] | None = None,
+) -> str:
+    """Excel formula for :func:`judged_status`, giving the localized label."""
+
+    def text(code: str) -> str:
+        return '"' + status_label(code, lang).replace('"', '""') + '"'
+
+    bands = status_formula(attainment_ref, on_track, at_risk, lang, near)
+    if too_early is not None:
+        bands = f"IF({too_early},{text('too_early')},{bands})"
+    return f'IF({actual}="",{text("no_data")},IF({target}="",{text("no_target")},{bands}))'
+
+
 # -- change ----------------------------------------------------------------------------------
 
 
 def change_is_difference(kpi: KPI) -> bool:
-    """True for KPIs whose change is reported as a difference (``change: difference`` in
-    the catalog; see the module docstring)."""
-    return kpi.change == "difference"
+    """True for KPIs whose change is reported as a difference: those that are themselves
+    a change or a margin (``change: difference`` in the catalog), and shares, whose change
+    is in percentage points (a key event rate from 3.0 % to 3.2 % is +0.2 points, not
+    +6.7 %)."""
+    return kpi.change == "difference" or kpi.is_bounded_rate
 
 
 def change(current: Any, previous: Any, *, difference: bool = False) -> Any:

@@ -51,6 +51,7 @@ class Measure:
     names: Mapping[str, str]
     note: str = ""
     systems: tuple[str, ...] = SYSTEMS
+    min_base: float = 0.0  # as a denominator: too little to judge a ratio over, below this
 
     @property
     def non_additive(self) -> bool:
@@ -81,6 +82,8 @@ class KPI:
     channel_filter: str | None = None
     unbounded: bool = False
     change: Literal["relative", "difference"] = "relative"
+    derived_target: bool = False  # its target follows from its measures' targets
+    starts_at: float | None = None  # the level every period starts from (retention: 100 %)
 
     def name(self, lang: str = "en") -> str:
         return self.names.get(lang) or self.names["en"]
@@ -110,6 +113,59 @@ class KPI:
     def all_measures(self) -> tuple[str, ...]:
         """Every base measure the KPI reads, current or previous period."""
         return tuple(m for m in self.expression.all_measures if m not in PARAMETERS)
+
+    @property
+    def min_bases(self) -> dict[str, float]:
+        """Denominators the KPI must have enough of before a part of a period is judged
+        (their ``min_base``): ``{"sessions": 100}`` for the key event rate."""
+        catalog = measures()
+        return {
+            m: catalog[m].min_base
+            for m in self.expression.denominators
+            if m in catalog and catalog[m].min_base > 0
+        }
+
+    @property
+    def kind(self) -> Literal["flow", "stock", "ratio", "change", "budget"]:
+        """How the KPI behaves over a period, which decides how a part of a period is judged
+        and how a target is suggested:
+
+        * ``budget`` - spend against a budget (``near_target``): paced, two-sided;
+        * ``change`` - a growth or a return (``unbounded`` percent: sales growth, ROI);
+        * ``stock`` - a level at the period's end (followers, backlinks);
+        * ``flow`` - an amount over the period (revenue, sessions, leads; also counts of
+          people, reach and users, which grow through the period);
+        * ``ratio`` - an intensive figure (key event rate, CPA, ROAS, AOV, position).
+        """
+        if self.near_target:
+            return "budget"
+        if self.unbounded:
+            return "change"
+        if self.is_ratio or self.expression.previous:
+            return "ratio"
+        catalog = measures()
+        if all(catalog[m].aggregation == "last" for m in self.measures):
+            return "stock"
+        return "flow"
+
+    @property
+    def pace_kind(self) -> Literal["flow", "stock", "ratio", "change", "budget"]:
+        """The kind a part of a period is judged as: :attr:`kind`, except that a rate
+        whose current-period measures are all amounts added up over the period and whose
+        base was fixed before it (churn rate: customers lost so far over the previous
+        period's customers) grows through the period like a flow, and is paced as one. A
+        rate that starts every period at the same level (:attr:`starts_at`: retention is
+        100 % on a period's first day) falls from it through the period, and is judged
+        like a stock from that level."""
+        kind = self.kind
+        if self.starts_at is not None:
+            return "stock"
+        if kind != "ratio" or not self.expression.previous or self.expression.denominators:
+            return kind
+        catalog = measures()
+        if all(catalog[m].aggregation == "sum" for m in self.expression.measures):
+            return "flow"
+        return kind
 
     @property
     def matched(self) -> bool:
@@ -189,6 +245,7 @@ def measures() -> dict[str, Measure]:
             names=_check_names(f"measure {mid!r}", raw.get("names")),
             note=str(raw.get("note", "")),
             systems=systems,
+            min_base=float(raw.get("min_base", 0)),
         )
     return out
 
@@ -216,6 +273,14 @@ def _kpi(raw: dict[str, Any], known: Mapping[str, Measure]) -> KPI:
     unbounded = raw.get("unbounded", False)
     if not isinstance(unbounded, bool) or (unbounded and raw["unit"] != "percent"):
         raise CatalogError(f"KPI {kid!r}: unbounded is true/false and only for percent KPIs")
+    target = raw.get("target")
+    if target not in (None, "derived"):
+        raise CatalogError(f"KPI {kid!r}: target must be 'derived' when given")
+    starts_at = raw.get("starts_at")
+    if starts_at is not None and (
+        isinstance(starts_at, bool) or not isinstance(starts_at, int | float)
+    ):
+        raise CatalogError(f"KPI {kid!r}: starts_at must be a number")
     change = raw.get("change", "relative")
     if change not in CHANGES:
         raise CatalogError(f"KPI {kid!r}: change must be one of {', '.join(CHANGES)}")
@@ -233,6 +298,8 @@ def _kpi(raw: dict[str, Any], known: Mapping[str, Measure]) -> KPI:
         channel_filter=channel_filter,
         unbounded=unbounded,
         change=change,
+        derived_target=target == "derived",
+        starts_at=None if starts_at is None else float(starts_at),
     )
 
 

@@ -31,8 +31,12 @@ import pandas as pd
 
 from kpi_xl.catalog.records import label
 
-Status = Literal["on_track", "at_risk", "off_track", "no_data"]
-STATUSES: tuple[str, ...] = ("on_track", "at_risk", "off_track", "no_data")
+Status = Literal["on_track", "at_risk", "off_track", "no_data", "too_early", "no_target"]
+#: Every status, in the order counts and legends show them: the three bands, then a KPI
+#: without data, one in a period too young to judge, one with data but no target.
+STATUSES: tuple[str, ...] = (
+    "on_track", "at_risk", "off_track", "no_data", "too_early", "no_target"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

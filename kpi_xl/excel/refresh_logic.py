@@ -14,7 +14,8 @@ and calls :func:`refresh_open_workbook`. The logic only:
    written as a formula over its exchange rate, as the build writes it,
 4. rewrites the generated cells that depend on the data: the systems of record on
    Settings and the data notes (why a KPI is blank),
-5. stamps the Overview's period cells, data range and "last refreshed",
+5. stamps the latest period of the data and how far it goes (the period selector's
+   formulas follow), the data range and "last refreshed",
 
 and then Excel recalculates. Every cell it touches comes from the plan record's layout. It
 never writes to an input cell (targets, notes, settings): the test suite checks that
@@ -31,10 +32,10 @@ from typing import Any, Protocol
 import pandas as pd
 
 from kpi_xl import pipeline
-from kpi_xl.catalog.records import label, measures
 from kpi_xl.errors import KpiXlError
+from kpi_xl.plan.judgement import data_note, last_complete
 from kpi_xl.plan.layout import SETTINGS, Cell, PlanLayout, fx_name
-from kpi_xl.plan.model import ID_COLUMNS, PlanModel, period_stamps
+from kpi_xl.plan.model import ID_COLUMNS, PeriodStamps, PlanModel, period_stamps
 from kpi_xl.plan.planfile import PlanMeta
 from kpi_xl.plan.scopes import KEY_COLUMNS, PlanData
 from kpi_xl.plan.spec import PlanSpec
@@ -86,7 +87,8 @@ def table_rows(
 def plan_data_rows(data: PlanData, columns: list[str]) -> list[list[Any]]:
     """The new ``PlanData`` rows: money of a row in a foreign currency as the formula the
     build writes (the amount times the exchange rate's defined name)."""
-    rows = table_rows(data.table, columns, KEY_COLUMNS)
+    text = tuple(c for c in KEY_COLUMNS if c != "period_no")  # period_no is a number
+    rows = table_rows(data.table, columns, text)
     currency = data.table["currency"].astype(str).tolist()
     for i, row in enumerate(rows):
         if currency[i] == data.currency:
@@ -115,6 +117,41 @@ def _spec(book: WorkbookOps, meta: PlanMeta) -> PlanSpec:
     return spec.with_choices(currency=currency, fx=fx)
 
 
+def _stamps(
+    model: PlanModel,
+    layout: PlanLayout,
+    stamps: PeriodStamps,
+    data_range: str,
+    now: dt.datetime | None,
+) -> list[tuple[Cell, Any]]:
+    """The cells stamped with what the data holds: the latest period and how far it goes,
+    the data range and "last refreshed" (a plan made before the period selector: its
+    current and previous period cells)."""
+    info = layout.overview.info
+    refreshed = (now or dt.datetime.now()).replace(microsecond=0)
+    cells: list[tuple[Cell, Any]] = [
+        (info["data_range"], data_range),
+        (info["last_refreshed"], refreshed),
+    ]
+    if layout.selection:
+        values = {
+            "data_period": stamps.current,
+            "data_days": stamps.elapsed_days,
+            "last_complete": last_complete(model),
+        }
+        cells += [(layout.selection[k], v) for k, v in values.items()]
+    else:  # an older plan: its period cells are stamped values
+        old = {
+            "current_period": stamps.current,
+            "previous_period": stamps.previous,
+            "prior_period": stamps.prior,
+            "days_elapsed": stamps.elapsed_days,
+            "days_in_period": stamps.total_days,
+        }
+        cells += [(info[k], v) for k, v in old.items() if k in info]
+    return cells
+
+
 def _generated_cells(model: PlanModel, layout: PlanLayout) -> list[tuple[Cell, Any]]:
     """The generated cells that depend on the data: systems of record and data notes."""
     cells: list[tuple[Cell, Any]] = []
@@ -125,18 +162,15 @@ def _generated_cells(model: PlanModel, layout: PlanLayout) -> list[tuple[Cell, A
         cells.append((settings.record_channels[m], record.channels if record else ""))
     lang = model.spec.lang
 
-    def note(kpi_id: str, scope: str) -> str:
+    def note(kpi_id: str, scope: str, overview: bool = False) -> str:
         from kpi_xl.catalog.records import get
 
-        reason = model.blank_reason(get(kpi_id), scope, model.current)
-        if reason is None:
-            return ""
-        return label(f"gap_{reason[1]}", lang).format(measure=measures()[reason[0]].name(lang))
+        return data_note(model, get(kpi_id), scope, lang, overview=overview)
 
     ov = layout.overview
     if "data_note" in ov.columns:
         for kpi_id in ov.kpi_rows:
-            cells.append((ov.cell(kpi_id, "data_note"), note(kpi_id, "all")))
+            cells.append((ov.cell(kpi_id, "data_note"), note(kpi_id, "all", overview=True)))
     for channel, ch in layout.channels.items():
         for kpi_id, rows in ch.rows.items():
             cells.append((Cell(ch.sheet, rows.actual, ch.note_col), note(kpi_id, channel)))
@@ -161,23 +195,18 @@ def refresh_open_workbook(book: WorkbookOps, now: dt.datetime | None = None) -> 
             book.replace_table_rows(name, plan_data_rows(model.data, book.table_columns(name)))
         for cell, value in _generated_cells(model, layout):
             book.write_cell(cell.ref, value)
+        if layout.to_date.table and layout.to_date.columns and model.to_date is not None:
+            name = layout.to_date.table
+            rows = plan_data_rows(model.to_date, book.table_columns(name))
+            book.replace_table_rows(name, rows)
         start = pd.Timestamp(frame["date_from"].min()) if len(frame) else None
         end = pd.Timestamp(frame["date_to"].max()) if len(frame) else None
         stamps = period_stamps(spec, end)
         data_range = ""
         if start is not None and end is not None:
             data_range = f"{start.date().isoformat()} – {end.date().isoformat()}"
-        cells = meta.layout.overview.info
-        for key, value in (
-            ("current_period", stamps.current),
-            ("previous_period", stamps.previous),
-            ("prior_period", stamps.prior),
-            ("data_range", data_range),
-            ("days_elapsed", stamps.elapsed_days),
-            ("days_in_period", stamps.total_days),
-            ("last_refreshed", (now or dt.datetime.now()).replace(microsecond=0)),
-        ):
-            book.write_cell(cells[key].ref, value)
+        for cell, value in _stamps(model, layout, stamps, data_range, now):
+            book.write_cell(cell.ref, value)
     except KpiXlError as exc:
         book.message(f"kpi_xl: {exc}")
         return False

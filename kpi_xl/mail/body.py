@@ -23,6 +23,8 @@ WIDTH = 640
 CHART_WIDTH = 600
 NOWRAP = "white-space:nowrap;"
 LRI, PDI = "\u2066", "\u2069"  # isolate numbers in right-to-left plain text
+#: Statuses a channel line shows only when some KPI has them.
+QUIET = ("too_early", "no_target", "no_data")
 
 
 def _e(text: str) -> str:
@@ -70,14 +72,39 @@ class _Html:
         )
 
 
-def _figures(h: _Html, line: KpiLine, currency: str) -> list[str]:
-    """Actual, target and attainment cells; attainment in the status colors."""
+def period_text(summary: PlanSummary, lang: str) -> str:
+    """The period reported, and how far through it the data goes when it is partial."""
+    if not summary.partial:
+        return summary.period
+    return label("email_period_partial", lang).format(
+        period=summary.period, day=int(summary.days_elapsed), days=int(summary.days_in_period)
+    )
+
+
+def on_pace(summary: PlanSummary, line: KpiLine, lang: str) -> str:
+    """The "on pace for ..." of a flow, budget or stock in a partial period; else empty."""
+    if not (summary.partial and line.projected):
+        return ""
+    value = format_value(line.pace, line.unit, summary.currency, ratio=line.ratio, lang=lang)
+    return label("email_on_pace", lang).format(value=value)
+
+
+def _figures(h: _Html, line: KpiLine, summary: PlanSummary) -> list[str]:
+    """Actual (with its pace in a partial period), target and attainment cells; attainment
+    in the status colors."""
+    currency = summary.currency
 
     def fmt(value: float) -> str:
         return _number(format_value(value, line.unit, currency, ratio=line.ratio, lang=h.lang))
 
+    actual = fmt(line.actual)
+    pace = on_pace(summary, line, h.lang)
+    if pace:
+        value = format_value(line.pace, line.unit, currency, ratio=line.ratio, lang=h.lang)
+        words = _e(pace).replace(_e(value), _number(value))
+        actual += f'<br><span style="font-size:11px;color:{MUTED};">{words}</span>'
     return [
-        h.cell(fmt(line.actual), align=h.end, style=NOWRAP),
+        h.cell(actual, align=h.end, style=NOWRAP),
         h.cell(fmt(line.target), align=h.end, style=NOWRAP),
         h.status_cell(_number(format_attainment(line.attainment)), line.status, align=h.end),
     ]
@@ -91,7 +118,7 @@ def _kpi_table(h: _Html, summary: PlanSummary) -> str:
     rows = []
     for line in summary.kpis:
         cells = [h.cell(_e(line.name(lang)), align=h.start, style="font-weight:bold;")]
-        cells += _figures(h, line, summary.currency)
+        cells += _figures(h, line, summary)
         cells.append(h.status_cell(_e(status_label(line.status, lang)), line.status,
                                    align=h.start))  # fmt: skip
         rows.append("".join(cells))
@@ -112,15 +139,15 @@ def _pills(h: _Html, channel: ChannelLine) -> str:
     return "".join(
         _pill(code, str(channel.counts.get(code, 0)), h.lang)
         for code in STATUSES
-        if code != "no_data" or channel.counts.get(code, 0)
+        if code not in QUIET or channel.counts.get(code, 0)
     )
 
 
 def _legend(h: _Html, summary: PlanSummary) -> str:
     """What the pill colors mean (status labels in their own colors)."""
-    codes = [c for c in STATUSES if c != "no_data"]
-    if any(ch.counts.get("no_data", 0) for ch in summary.channels):
-        codes.append("no_data")
+    codes = [
+        c for c in STATUSES if c not in QUIET or any(ch.counts.get(c, 0) for ch in summary.channels)
+    ]
     pills = " ".join(_pill(c, _e(status_label(c, h.lang)), h.lang) for c in codes)
     return (
         f'<p style="margin:6px 0 0;font-size:12px;color:{MUTED};text-align:{h.start};">'
@@ -138,7 +165,7 @@ def _channel_table(h: _Html, summary: PlanSummary) -> str:
         cells = [
             h.cell(_e(channel.name(lang)), align=h.start, style="font-weight:bold;"),
             h.cell(_e(channel.headline.name(lang)), align=h.start),
-            *_figures(h, channel.headline, summary.currency),
+            *_figures(h, channel.headline, summary),
             h.cell(_pills(h, channel), align="center", style="white-space:nowrap;"),
         ]
         rows.append("".join(cells))
@@ -151,11 +178,12 @@ def render_html(summary: PlanSummary, lang: str, chart_cid: str | None) -> str:
     direction = "rtl" if h.rtl else "ltr"
     name = summary.plan_name(lang)
     intro = _e(label("email_intro", lang)).format(period=_number(summary.period))
+    period = _e(period_text(summary, lang)).replace(_e(summary.period), _number(summary.period))
     parts = [
         f'<div style="background:{HEADER_FILL};color:#FFFFFF;padding:16px 20px;">'
         f'<div style="font-size:20px;font-weight:bold;">{_e(name)}</div>'
         f'<div style="font-size:14px;margin-top:4px;">{_e(label("current_period", lang))}: '
-        f"{_number(summary.period)}</div></div>",
+        f"{period}</div></div>",
         '<div style="padding:4px 20px 20px;">',
         f'<p style="margin:16px 0;font-size:14px;line-height:1.5;">{intro}</p>',
         h.heading(label("overall_plan", lang)),
@@ -215,13 +243,21 @@ def render_text(summary: PlanSummary, lang: str) -> str:
             format_value(v, line.unit, summary.currency, ratio=line.ratio, lang=lang)
             for v in (line.actual, line.target)
         )
+        pace = on_pace(summary, line, lang)
+        if pace:
+            value = format_value(line.pace, line.unit, summary.currency, ratio=line.ratio,
+                                 lang=lang)  # fmt: skip
+            actual = f"{n(actual)} ({pace.replace(value, n(value))})"
+        else:
+            actual = n(actual)
         return (
-            f"{label('actual', lang)} {n(actual)} / {label('target', lang)} {n(target)}, "
+            f"{label('actual', lang)} {actual} / {label('target', lang)} {n(target)}, "
             f"{label('attainment', lang)} {n(format_attainment(line.attainment))}"
         )
 
     name = summary.plan_name(lang)
-    lines = [name, f"{label('current_period', lang)}: {n(summary.period)}", ""]
+    period = period_text(summary, lang).replace(summary.period, n(summary.period))
+    lines = [name, f"{label('current_period', lang)}: {period}", ""]
     lines += [label("email_intro", lang).format(period=summary.period), ""]
     lines += [label("overall_plan", lang), "=" * len(label("overall_plan", lang))]
     for line in summary.kpis:
@@ -232,7 +268,7 @@ def render_text(summary: PlanSummary, lang: str) -> str:
             counts = ", ".join(
                 f"{status_label(code, lang)} {channel.counts.get(code, 0)}"
                 for code in STATUSES
-                if code != "no_data" or channel.counts.get(code, 0)
+                if code not in QUIET or channel.counts.get(code, 0)
             )
             lines.append(
                 f"- {channel.name(lang)} ({counts}): "

@@ -17,7 +17,7 @@ from typing import Any
 
 import openpyxl
 
-from kpi_xl.catalog import STATUSES, get, label, status
+from kpi_xl.catalog import STATUSES, get, label, status, status_label
 from kpi_xl.catalog.status_bands import DEFAULT_THRESHOLDS
 from kpi_xl.errors import KpiXlError
 from kpi_xl.mail.values import number
@@ -25,8 +25,11 @@ from kpi_xl.plan.layout import Cell
 from kpi_xl.plan.planfile import PlanMeta, check_workbook, read_meta
 
 THRESHOLDS = ("on_track", "at_risk")
+INFO = ("current_period", "data_range", "last_refreshed", "days_elapsed", "days_in_period")
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlsb")
 FIGURES = ("actual", "target", "attainment")
+#: Read when the plan has them (plans of kpi_xl 0.2 and later).
+EXTRA = ("status", "pace")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,14 @@ class KpiLine:
     target: float
     attainment: float
     status: str  # a code of kpi_xl.catalog.STATUSES
+    pace: float = math.nan  # where the period is partial: the projection to its end
+
+    @property
+    def projected(self) -> bool:
+        """Whether the line has its own projection to period end (a flow, budget or stock,
+        whose pace differs from what the data holds so far)."""
+        paced = get(self.kpi_id).pace_kind in ("flow", "budget", "stock")
+        return paced and not math.isnan(self.pace)
 
     def name(self, lang: str) -> str:
         return get(self.kpi_id).name(lang)
@@ -69,8 +80,16 @@ class PlanSummary:
     currency: str
     data_range: str
     last_refreshed: str
+    days_elapsed: float = math.nan
+    days_in_period: float = math.nan
     kpis: list[KpiLine] = field(default_factory=list)
     channels: list[ChannelLine] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        """Whether the data covers only part of the period reported."""
+        elapsed, days = self.days_elapsed, self.days_in_period
+        return not (math.isnan(elapsed) or math.isnan(days)) and 0 < elapsed < days
 
     def plan_name(self, lang: str) -> str:
         """The plan's own title, or its template's name in ``lang``."""
@@ -164,13 +183,15 @@ def read_summary(path: str | Path) -> PlanSummary:
 def _summary(wb: Any, meta: PlanMeta, path: Path) -> PlanSummary:
     spec, ov = meta.spec, meta.layout.overview
     settings = meta.layout.settings.cells
-    kpi_cells = {(k, key): ov.cell(k, key) for k in ov.kpi_rows for key in FIGURES}
+    kpi_keys = [k for k in (*FIGURES, *EXTRA) if k in ov.columns]
+    kpi_cells = {(k, key): ov.cell(k, key) for k in ov.kpi_rows for key in kpi_keys}
+    channel_keys = [k for k in (*STATUSES, *FIGURES, "status") if k in ov.channel_columns]
     channel_cells = {
         (channel, key): ov.channel_cell(channel, key)
         for channel in ov.channel_rows
-        for key in (*STATUSES, *FIGURES)
+        for key in channel_keys
     }
-    info = ("current_period", "data_range", "last_refreshed")
+    info = [k for k in INFO if k in ov.info]
     stored = _read_cells(
         wb,
         [
@@ -181,31 +202,50 @@ def _summary(wb: Any, meta: PlanMeta, path: Path) -> PlanSummary:
         ],
     )
     on_track, at_risk = _thresholds(meta, stored)
+    lang = str(spec.get("lang") or meta.lang or "en")
+    codes = {status_label(code, lang): code for code in STATUSES}
 
-    def line(kpi_id: str, actual: Any, target: Any, attainment: Any) -> KpiLine:
+    def line(kpi_id: str, values: dict[str, Any]) -> KpiLine:
         kpi = get(kpi_id)
-        att = number(attainment)
-        return KpiLine(kpi_id, kpi.unit, kpi.is_ratio, number(actual), number(target), att,
-                       str(status(att, on_track, at_risk)))  # fmt: skip
+        att = number(values.get("attainment"))
+        # the workbook's own status (it knows the pace, a missing target, too early);
+        # plans without a status cell are judged on attainment alone
+        code = codes.get(str(values.get("status") or "").strip())
+        if code is None:
+            code = str(status(att, on_track, at_risk))
+        return KpiLine(kpi_id, kpi.unit, kpi.is_ratio, number(values.get("actual")),
+                       number(values.get("target")), att, code,
+                       number(values.get("pace")))  # fmt: skip
 
-    kpis = [line(k, *(stored.get(kpi_cells[(k, key)]) for key in FIGURES)) for k in ov.kpi_rows]
+    kpis = [
+        line(k, {key: stored.get(kpi_cells[(k, key)]) for key in kpi_keys}) for k in ov.kpi_rows
+    ]
     channels = []
     for channel in ov.channel_rows:
-        counted = {code: number(stored.get(channel_cells[(channel, code)])) for code in STATUSES}
+        values = {key: stored.get(channel_cells[(channel, key)]) for key in channel_keys}
+        counted = {code: number(values.get(code)) for code in STATUSES}
         counts = {code: 0 if math.isnan(v) else int(v) for code, v in counted.items()}
-        figures = (stored.get(channel_cells[(channel, key)]) for key in FIGURES)
         headline = spec["channels"][channel][0]
-        channels.append(ChannelLine(channel, counts, line(headline, *figures)))
+        channels.append(ChannelLine(channel, counts, line(headline, values)))
     currency = stored.get(settings["currency"]) or spec.get("currency", "")
+
+    def text(key: str) -> str:
+        return _text(stored.get(ov.info[key])) if key in ov.info else ""
+
+    def count(key: str) -> float:
+        return number(stored.get(ov.info[key])) if key in ov.info else math.nan
+
     return PlanSummary(
         path=path,
-        lang=str(spec.get("lang") or meta.lang or "en"),
+        lang=lang,
         template=str(spec.get("name", "")),
         title=str(spec.get("title") or ""),
-        period=_text(stored.get(ov.info["current_period"])) or meta.layout.targets.periods[-1],
+        period=text("current_period") or meta.layout.targets.periods[-1],
         currency=str(currency),
-        data_range=_text(stored.get(ov.info["data_range"])),
-        last_refreshed=_text(stored.get(ov.info["last_refreshed"])),
+        data_range=text("data_range"),
+        last_refreshed=text("last_refreshed"),
+        days_elapsed=count("days_elapsed"),
+        days_in_period=count("days_in_period"),
         kpis=kpis,
         channels=channels,
     )

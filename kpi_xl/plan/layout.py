@@ -28,21 +28,49 @@ from kpi_xl.vocabulary import CHANNELS
 #: The Overview's KPI table, left to right (the trend sparkline, then one column per period,
 #: follow after a narrow gap).
 OVERVIEW_COLUMNS = (
-    "kpi", "unit", "actual", "target", "attainment", "status",
-    "previous", "change", "pace", "trend", "data_note",
+    "kpi", "unit", "actual", "target", "attainment", "status", "progress",
+    "previous", "change", "last_year", "vs_last_year", "pace",
+    "ytd_actual", "ytd_target", "fy_target", "trend", "data_note",
 )  # fmt: skip
-#: The Overview's information block, top to bottom (label in column A, value in B).
+#: The Overview's information block, top to bottom (label in column A, value in B): the
+#: period selector (an input), then the period it resolves to and how far the data goes.
 OVERVIEW_INFO = (
-    "plan_name", "current_period", "previous_period", "data_range",
+    "plan_name", "selected", "current_period", "previous_period", "data_range",
     "last_refreshed", "days_elapsed", "days_in_period",
 )  # fmt: skip
-#: The Overview cells the Refresh button rewrites (besides the Data table).
-STAMPED = (
-    "current_period", "previous_period", "prior_period", "data_range",
-    "last_refreshed", "days_elapsed", "days_in_period",
-)  # fmt: skip
+#: The Overview cells the Refresh button rewrites (besides the tables and the selection's
+#: stamped cells).
+STAMPED = ("data_range", "last_refreshed")
+#: The selection's helper cells (on the Plan data sheet), each a defined name: what the
+#: data holds (stamped by a build or the Refresh button), then formulas of the period the
+#: Overview's selector resolves to.
+SELECTION = {
+    "data_period": "kpi_DataPeriod",  # the latest period of the data (stamped)
+    "data_days": "kpi_DataDays",  # the days of it the data covers (stamped)
+    "last_complete": "kpi_LastComplete",  # the latest period the data covers whole
+    "data_no": "kpi_DataNo",
+    "data_days_in": "kpi_DataDaysIn",
+    "data_share": "kpi_DataShare",
+    "data_factor": "kpi_DataFactor",
+    "data_partial": "kpi_DataPartial",
+    "data_too_early": "kpi_DataTooEarly",
+    "current_no": "kpi_CurrentNo",
+    "year_first_no": "kpi_YearFirstNo",
+    "prior_period": "kpi_PriorPeriod",
+    "last_year_period": "kpi_LastYearPeriod",
+    "last_year_prior": "kpi_LastYearPrior",
+    "share": "kpi_Share",
+    "partial": "kpi_Partial",
+    "too_early": "kpi_TooEarly",
+}
+#: The selection cells a build writes and the Refresh button rewrites.
+SELECTION_STAMPED = ("data_period", "data_days", "last_complete")
+#: The tables of the Plan data sheet, left to right, and the periods table's columns.
+TO_DATE_TABLE = "PlanToDate"
+PERIODS_TABLE = "PlanPeriods"
+PERIOD_COLUMNS = ("period", "period_no", "previous", "last_year", "last_year_previous", "days")
 #: The channel-status block on Overview, left to right.
-CHANNEL_COLUMNS = ("channel", *STATUSES, "kpi", "actual", "target", "attainment")
+CHANNEL_COLUMNS = ("channel", *STATUSES, "kpi", "actual", "target", "attainment", "status")
 #: The Settings inputs, top to bottom, and the defined name of each value cell.
 SETTINGS = {
     "on_track": "kpi_OnTrack",
@@ -50,6 +78,7 @@ SETTINGS = {
     "near_on_track": "kpi_NearOnTrack",
     "near_at_risk": "kpi_NearAtRisk",
     "gross_margin": "kpi_GrossMargin",
+    "unlock_targets": "kpi_UnlockTargets",
     "currency": "kpi_Currency",
     "plan_start": "kpi_PlanStart",
     "language": "kpi_Language",
@@ -58,9 +87,11 @@ SETTINGS = {
 }
 #: Defined names of Overview cells that formulas read.
 OVERVIEW_NAMES = {
+    "selected": "kpi_Selected",
     "current_period": "kpi_CurrentPeriod",
     "previous_period": "kpi_PreviousPeriod",
-    "prior_period": "kpi_PriorPeriod",
+    "days_elapsed": "kpi_DaysElapsed",
+    "days_in_period": "kpi_DaysInPeriod",
     "pace_factor": "kpi_PaceFactor",
 }
 TABLE = "ChannelData"
@@ -147,6 +178,7 @@ class KpiBlockRows:
     actual: int
     target: int
     attainment: int
+    status: int = -1  # hidden: the status of each period, which fills and counts read
 
 
 @dataclass(frozen=True)
@@ -163,6 +195,8 @@ class ChannelLayout:
     count_row: int  # first of the status-count rows (one per status)
     chart_rows: Mapping[str, int]  # hidden rows feeding the chart: actual, target
     chart_anchor: Cell
+    #: hidden rows of each period: share of it the data covers, pace factor, number
+    helper_rows: Mapping[str, int] = field(default_factory=dict)
 
     def period_col(self, index: int) -> int:
         return self.first_col + index
@@ -186,6 +220,10 @@ class TargetsLayout:
     periods: tuple[str, ...]
     note_col: int
     keys: tuple[str, ...]  # "kpi|scope" of each row, top to bottom
+    number_row: int = -1  # hidden, above the header: each period's number (202603)
+    year_col: int = -1  # the year of each row (a total of its periods)
+    annual_col: int = -1  # an annual target typed once, spread over the periods
+    basis_col: int = -1  # how each row's targets were suggested
 
     def row(self, kpi_id: str, scope: str) -> int:
         return self.first_row + self.keys.index(target_key(kpi_id, scope))
@@ -209,13 +247,24 @@ class TargetsLayout:
     @property
     def period_header(self) -> Area:
         return Area(
-            self.sheet, self.header_row, self.first_period_col, self.header_row, self.note_col - 1
-        )
+            self.sheet, self.header_row, self.first_period_col, self.header_row,
+            self.last_period_col,
+        )  # fmt: skip
+
+    @property
+    def last_period_col(self) -> int:
+        return self.first_period_col + len(self.periods) - 1
+
+    @property
+    def numbers(self) -> Area:
+        """The period numbers above the period headers (hidden)."""
+        row = self.number_row if self.number_row >= 0 else self.header_row - 1
+        return Area(self.sheet, row, self.first_period_col, row, self.last_period_col)
 
     @property
     def block(self) -> Area:
         return Area(
-            self.sheet, self.first_row, self.first_period_col, self.last_row, self.note_col - 1
+            self.sheet, self.first_row, self.first_period_col, self.last_row, self.last_period_col
         )
 
 
@@ -250,6 +299,12 @@ class DataLayout:
     table: str
     columns: tuple[str, ...]
     rows: int
+    row: int = 0  # the table's header row
+    col: int = 0  # its first column
+
+    def column_ref(self, name: str) -> str:
+        """``Table[column]``"""
+        return f"{self.table}[{name}]"
 
 
 @dataclass(frozen=True)
@@ -273,6 +328,13 @@ class PlanLayout:
     settings: SettingsLayout
     names: Mapping[str, str] = field(default_factory=dict)  # defined name -> cell reference
     plan_data: DataLayout = field(default_factory=lambda: DataLayout("", PLAN_TABLE, (), 0))
+    to_date: DataLayout = field(default_factory=lambda: DataLayout("", TO_DATE_TABLE, (), 0))
+    periods_table: DataLayout = field(
+        default_factory=lambda: DataLayout("", PERIODS_TABLE, PERIOD_COLUMNS, 0)
+    )
+    selection: Mapping[str, Cell] = field(default_factory=dict)
+    #: what the Overview's period selector offers (a column on the Plan data sheet)
+    choices: Area = field(default_factory=lambda: Area("", 0, 0, 0, 0))
 
     @property
     def roles(self) -> list[str]:
@@ -294,15 +356,34 @@ class PlanLayout:
         }
 
     def input_cells(self) -> list[Cell]:
-        """Every cell the user types into: targets, notes and settings."""
+        """Every cell the user types into: targets, annual targets, notes, settings,
+        exchange rates, and the Overview's period selector."""
+        t = self.targets
+        annual = (
+            [Cell(t.sheet, t.first_row + i, t.annual_col) for i in range(len(t.keys))]
+            if t.annual_col >= 0
+            else []
+        )
         return [
             *self.target_cells().values(),
+            *annual,
             *self.note_cells().values(),
             *self.settings.cells.values(),
+            *self.settings.fx.values(),
+            *self.view_cells(),
         ]
 
     def stamped_cells(self) -> list[Cell]:
-        return [self.overview.info[k] for k in STAMPED]
+        """The cells a build writes from the data and the Refresh button rewrites."""
+        return [
+            *(self.overview.info[k] for k in STAMPED if k in self.overview.info),
+            *(self.selection[k] for k in SELECTION_STAMPED if k in self.selection),
+        ]
+
+    def view_cells(self) -> list[Cell]:
+        """Cells the reader sets to look at the plan (the period selector): kept by refresh
+        like inputs, never fingerprinted."""
+        return [self.overview.info[k] for k in ("selected",) if k in self.overview.info]
 
 
 def target_key(kpi_id: str, scope: str) -> str:
@@ -342,7 +423,6 @@ def sheet_names(channels: Sequence[str], lang: str) -> dict[str, str]:
 def _overview(sheet: str, model: PlanModel) -> OverviewLayout:
     info_row = 2
     info = {key: Cell(sheet, info_row + i, 1) for i, key in enumerate(OVERVIEW_INFO)}
-    info["prior_period"] = Cell(sheet, info["previous_period"].row, 2)  # hidden helper
     info["pace_factor"] = Cell(sheet, info_row + len(OVERVIEW_INFO), 1)
     header = 12
     first = header + 1
@@ -373,6 +453,8 @@ def _channel(sheet: str, channel: str, model: PlanModel) -> ChannelLayout:
     attainment = target + n + 1
     count = attainment + n + 1
     chart_first = count + len(STATUSES)
+    status = chart_first + 2  # hidden, below the chart rows
+    helpers = status + n
     first_col = 2
     return ChannelLayout(
         sheet=sheet,
@@ -383,7 +465,8 @@ def _channel(sheet: str, channel: str, model: PlanModel) -> ChannelLayout:
         first_col=first_col,
         last_col=first_col + len(model.periods) - 1,
         rows={
-            k: KpiBlockRows(actual + i, target + i, attainment + i) for i, k in enumerate(kpi_ids)
+            k: KpiBlockRows(actual + i, target + i, attainment + i, status + i)
+            for i, k in enumerate(kpi_ids)
         },
         section_rows={
             "actual": actual - 1,
@@ -393,12 +476,14 @@ def _channel(sheet: str, channel: str, model: PlanModel) -> ChannelLayout:
         },
         count_row=count,
         chart_rows={"actual": chart_first, "target": chart_first + 1},
-        chart_anchor=Cell(sheet, chart_first + 3, 0),
+        chart_anchor=Cell(sheet, helpers + 4, 0),
+        helper_rows={"share": helpers, "factor": helpers + 1, "number": helpers + 2},
     )
 
 
 def _targets(sheet: str, model: PlanModel) -> TargetsLayout:
     first_period = 5
+    last_period = first_period + len(model.periods) - 1
     return TargetsLayout(
         sheet=sheet,
         title=Cell(sheet, 0, 1),
@@ -409,8 +494,12 @@ def _targets(sheet: str, model: PlanModel) -> TargetsLayout:
         label_cols=("kpi", "channel", "unit", "direction"),
         first_period_col=first_period,
         periods=tuple(model.periods),
-        note_col=first_period + len(model.periods),
+        note_col=last_period + 4,
         keys=tuple(target_key(k, s) for k, s in target_scopes(model.spec)),
+        number_row=2,
+        year_col=last_period + 1,
+        annual_col=last_period + 2,
+        basis_col=last_period + 3,
     )
 
 
@@ -447,7 +536,8 @@ def plan_layout(model: PlanModel) -> PlanLayout:
     defined.update({fx_name(code): cell.ref for code, cell in settings.fx.items()})
     defined.update({record_name(m, "all"): c.ref for m, c in settings.record_all.items()})
     defined.update({record_name(m, "channel"): c.ref for m, c in settings.record_channels.items()})
-    table = model.data.table
+    plan_data, to_date, periods, selection, choices = _plan_data_sheet(names["plan_data"], model)
+    defined.update({name: selection[key].ref for key, name in SELECTION.items()})
     return PlanLayout(
         sheets=names,
         overview=overview,
@@ -464,8 +554,32 @@ def plan_layout(model: PlanModel) -> PlanLayout:
         ),
         settings=settings,
         names=defined,
-        plan_data=DataLayout(names["plan_data"], PLAN_TABLE, tuple(table.columns), len(table)),
+        plan_data=plan_data,
+        to_date=to_date,
+        periods_table=periods,
+        selection=selection,
+        choices=choices,
     )
+
+
+def _plan_data_sheet(
+    sheet: str, model: PlanModel
+) -> tuple[DataLayout, DataLayout, DataLayout, dict[str, Cell], Area]:
+    """The Plan data sheet: PlanData, then PlanToDate, then the periods table and the
+    selection's helper cells, left to right under a one-line explanation."""
+    top = 2
+    table = model.data.table
+    columns = tuple(table.columns)
+    plan_data = DataLayout(sheet, PLAN_TABLE, columns, len(table), top, 0)
+    rows = len(model.to_date.table) if model.to_date is not None else 0
+    to_date = DataLayout(sheet, TO_DATE_TABLE, columns, rows, top, len(columns) + 1)
+    periods = DataLayout(
+        sheet, PERIODS_TABLE, PERIOD_COLUMNS, len(model.periods), top, 2 * len(columns) + 2
+    )
+    col = periods.col + len(PERIOD_COLUMNS) + 2  # labels, then values one column right
+    selection = {key: Cell(sheet, top + 1 + i, col + 1) for i, key in enumerate(SELECTION)}
+    choices = Area(sheet, top + 1, col + 3, top + 2 + len(model.periods), col + 3)
+    return plan_data, to_date, periods, selection, choices
 
 
 # -- plain data, for the plan file --------------------------------------------------------------

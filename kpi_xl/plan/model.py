@@ -24,13 +24,13 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
 from kpi_xl import periods as cal
 from kpi_xl.catalog import helpers
 from kpi_xl.catalog.records import KPI, get, measures
-from kpi_xl.catalog.status_bands import STATUSES, Near
 from kpi_xl.plan.scopes import SCOPE_ALL, PlanData, leaves
 from kpi_xl.plan.spec import PlanSpec
 
@@ -60,30 +60,15 @@ def target_scopes(spec: PlanSpec) -> list[tuple[str, str]]:
     return rows
 
 
-def round_target(kpi: KPI, value: float) -> float:
-    """Targets are typed by people: round suggestions to what a person would type."""
-    if math.isnan(value):
-        return value
-    if kpi.unit == "percent":
-        return round(value, 4)
-    if kpi.unit == "count" and not kpi.is_ratio:
-        return float(round(value))
-    return round(value, 2)
-
-
 @dataclass(frozen=True)
 class KpiRow:
-    """One KPI in one scope: its figures per plan period and for the current period."""
+    """One KPI in one scope: its actual and target per plan period (how each period is
+    judged: :mod:`kpi_xl.plan.judgement`)."""
 
     kpi: KPI
     scope: str
     actual: tuple[float, ...]  # per plan period (NaN = blank)
     target: tuple[float, ...]
-    attainment: tuple[float, ...]
-    status: tuple[str, ...]  # status codes
-    previous: float  # the KPI in the period before the current one
-    change: float  # current against previous
-    pace: float  # current projected to the period end
 
 
 @dataclass
@@ -104,30 +89,87 @@ class PlanModel:
     total_days: int
     targets: dict[tuple[str, str, str], float] = field(default_factory=dict)
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
-    _values: dict[tuple[str, str, str, float], float] = field(default_factory=dict, repr=False)
+    #: the same days of the previous period and of last year as the latest period holds
+    to_date: PlanData | None = None
+    #: how each suggested target was made (kpi, scope, period) -> plan.suggest.Suggestion
+    suggestions: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    #: the targets the user typed (the others are suggested or spread from an annual one)
+    typed: set[tuple[str, str, str]] = field(default_factory=set)
+    #: annual targets typed per (kpi, scope) (:mod:`kpi_xl.plan.annual`)
+    annual: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: changes to closed periods' targets, oldest first: [key, before, after, ISO date]
+    target_log: list[list[Any]] = field(default_factory=list)
+    _values: dict[tuple[Any, ...], float] = field(default_factory=dict, repr=False)
     _rows: dict[tuple[str, str], KpiRow] = field(default_factory=dict, repr=False)
+    #: what :mod:`kpi_xl.plan.judgement` computed once for this plan
+    judged: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     # -- measures and KPIs -------------------------------------------------------------------
 
     def scope_of(self, kpi: KPI, scope: str) -> str:
         return kpi.channel_filter or scope
 
-    def value(self, kpi: KPI, scope: str, period: str, factor: float = 1.0) -> float:
-        """The KPI's value (NaN = blank); ``factor`` scales sum measures (pace)."""
-        key = (kpi.id, scope, period, factor)
+    def data_table(self, name: str) -> PlanData:
+        """``"main"`` (PlanData) or ``"to_date"`` (PlanToDate: the same days as the latest
+        period holds, of the previous period and of last year)."""
+        if name == "to_date":
+            if self.to_date is None:
+                raise ValueError("this plan has no to-date table (its latest period is whole)")
+            return self.to_date
+        return self.data
+
+    def value(
+        self,
+        kpi: KPI,
+        scope: str,
+        period: str,
+        factor: float = 1.0,
+        *,
+        table: str = "main",
+        prev_table: str = "main",
+    ) -> float:
+        """The KPI's value (NaN = blank); ``factor`` scales sum measures (pace); ``table``
+        and ``prev_table`` say which table the period and ``prev()`` read."""
+        key = (kpi.id, scope, period, factor, table, prev_table)
         if key not in self._values:
-            self._values[key] = self._value(kpi, self.scope_of(kpi, scope), period, factor)
+            self._values[key] = self._value(
+                kpi, self.scope_of(kpi, scope), [period], factor, table, prev_table
+            )
         return self._values[key]
 
-    def _value(self, kpi: KPI, scope: str, period: str, factor: float) -> float:
+    def value_over(self, kpi: KPI, scope: str, periods: list[str]) -> float:
+        """The KPI over several periods (year to date): each measure summed over them, as
+        SUMIFS over a range of periods does; NaN for a KPI reading ``prev()``."""
+        if kpi.expression.previous or not periods:
+            return math.nan
+        key = (kpi.id, scope, tuple(periods), "over")
+        if key not in self._values:
+            self._values[key] = self._value(
+                kpi, self.scope_of(kpi, scope), periods, 1.0, "main", "main"
+            )
+        return self._values[key]
+
+    def _value(
+        self,
+        kpi: KPI,
+        scope: str,
+        periods: list[str],
+        factor: float,
+        table: str,
+        prev_table: str,
+    ) -> float:
         leaf = leaves(kpi)
-        current = {m: self.data.leaf_sum(leaf[m], scope, period) for m in kpi.measures}
+        data, prev_data = self.data_table(table), self.data_table(prev_table)
+        current: dict[str, tuple[float, int]] = {}
+        for m in kpi.measures:
+            sums = [data.leaf_sum(leaf[m], scope, p) for p in periods]
+            current[m] = (float(sum(s for s, _ in sums)), sum(c for _, c in sums))
         if any(count == 0 for _, count in current.values()):
             return math.nan
         if any(leaf[m].whole and count != 1 for m, (_, count) in current.items()):
             return math.nan
-        prev_key = cal.previous(period, self.spec.grain)
-        prev = {m: self.data.leaf_sum(leaf[m], scope, prev_key)[0] for m in kpi.expression.previous}
+        prev_key = cal.previous(periods[0], self.spec.grain)
+        prev = {m: prev_data.leaf_sum(leaf[m], scope, prev_key)[0] for m in kpi.expression.previous}
         values: dict[str, float] = {m: s for m, (s, _) in current.items()}
         values.update(self.parameters(kpi))
         if factor != 1.0:
@@ -159,6 +201,14 @@ class PlanModel:
     def target(self, kpi_id: str, scope: str, period: str) -> float:
         return self.targets.get((kpi_id, scope, period), math.nan)
 
+    def complete(self, period: str) -> bool:
+        """True when the data covers all of ``period`` (a finished period, not the first
+        one when the data starts inside it)."""
+        if self.data_start is None or self.data_end is None:
+            return False
+        start, end = cal.bounds(period, self.spec.grain)
+        return cal.as_date(self.data_start) <= start and cal.as_date(self.data_end) >= end
+
     @cached_property
     def pace_factor(self) -> float:
         return float(helpers.pace_factor(self.elapsed_days, self.total_days))
@@ -173,90 +223,40 @@ class PlanModel:
     def _row(self, kpi: KPI, scope: str) -> KpiRow:
         actual = tuple(self.value(kpi, scope, p) for p in self.periods)
         target = tuple(self.target(kpi.id, scope, p) for p in self.periods)
-        attainment = tuple(
-            float(helpers.attainment(a, t, kpi.higher_is_better))
-            for a, t in zip(actual, target, strict=True)
-        )
-        near = Near(self.spec.near_on_track, self.spec.near_at_risk) if kpi.near_target else None
-        codes = tuple(
-            str(helpers.status(a, self.spec.on_track, self.spec.at_risk, near)) for a in attainment
-        )
-        current = self.value(kpi, scope, self.current)
-        previous = self.value(kpi, scope, self.previous)
-        change = float(
-            helpers.change(current, previous, difference=helpers.change_is_difference(kpi))
-        )
-        pace = self.value(kpi, scope, self.current, factor=self.pace_factor)
-        return KpiRow(kpi, scope, actual, target, attainment, codes, previous, change, pace)
+        return KpiRow(kpi, scope, actual, target)
 
     @property
     def current_index(self) -> int:
         return self.periods.index(self.current)
 
-    # -- the current period, one figure at a time (tests and readers) -----------------------
-
-    def attainment(self, kpi: KPI, scope: str, period: str) -> float:
-        return self.row(kpi.id, scope).attainment[self.periods.index(period)]
-
-    def status(self, kpi: KPI, scope: str, period: str) -> str:
-        return self.row(kpi.id, scope).status[self.periods.index(period)]
-
-    def change(self, kpi: KPI, scope: str) -> float:
-        return self.row(kpi.id, scope).change
-
-    def pace(self, kpi: KPI, scope: str) -> float:
-        return self.row(kpi.id, scope).pace
-
-    def status_counts(self, channel: str, period: str) -> dict[str, int]:
-        """How many of the channel plan's KPIs have each status in ``period``."""
-        i = self.periods.index(period)
-        counts = dict.fromkeys(STATUSES, 0)
-        for kid in self.spec.channels[channel]:
-            counts[self.row(kid, channel).status[i]] += 1
-        return counts
-
-
-def _history_target(
-    model: PlanModel, kpi: KPI, scope: str, period: str, history: list[float]
-) -> float:
-    last_year = model.value(kpi, scope, cal.same_period_last_year(period, model.spec.grain))
-    series = [last_year] if not math.isnan(last_year) else history
-    return round_target(
-        kpi,
-        helpers.smart_target(
-            series,
-            kpi.higher_is_better,
-            0.0 if kpi.near_target else model.spec.growth,
-            window=1 if series is not history else 3,
-            percent=kpi.is_bounded_rate,
-        ),
-    )
-
 
 def suggest_targets(model: PlanModel, scopes: Iterable[tuple[str, str]]) -> None:
-    """SMART suggestions for every (kpi, scope) in every plan period, unless already set.
+    """SMART suggestions (:mod:`kpi_xl.plan.suggest`) for every (kpi, scope) in every plan
+    period, unless the user set one; each suggestion's basis is kept for the Targets
+    sheet."""
+    from kpi_xl.plan.suggest import suggest
 
-    Baseline: the same period last year when it has data (seasonality), else the mean of
-    the last three periods before the plan year with data, else of the plan year's first
-    three periods with data. Growth is the plan's ``growth``; see ``smart_target``.
-    """
-    first = model.periods[0]
-    table = model.data.table
-    keys = sorted(set(table["period"].astype(str))) if not table.empty else []
-    before = [k for k in keys if k < first]
-    inside = [k for k in keys if k >= first]
-    for kpi_id, scope in scopes:
-        kpi = get(kpi_id)
-        history = [model.value(kpi, scope, k) for k in before]
-        history = [v for v in history if not math.isnan(v)]
-        if not history:
-            history = [
-                v for v in (model.value(kpi, scope, k) for k in inside) if not math.isnan(v)
-            ][:3]
-        for period in model.periods:
-            key = (kpi_id, scope, period)
-            if key not in model.targets:
-                model.targets[key] = _history_target(model, kpi, scope, period, history)
+    for key, suggestion in suggest(model, scopes).items():
+        model.suggestions[key] = suggestion
+        if key not in model.targets:
+            model.targets[key] = suggestion.value
+
+
+def follow_set_targets(
+    model: PlanModel, scopes: list[tuple[str, str]], set_keys: set[tuple[str, str, str]]
+) -> None:
+    """Derived KPIs' suggestions again, from the targets the user set for their parts
+    (sales growth from typed or annual revenue targets), so that they never contradict."""
+    from kpi_xl.plan.suggest import fixed_targets, suggest
+
+    fixed = fixed_targets(model, set_keys)
+    if not fixed:
+        return
+    derived = [(k, s) for k, s in scopes if get(k).derived_target or get(k).kind == "change"]
+    for key, suggestion in suggest(model, derived, fixed).items():
+        model.suggestions[key] = suggestion
+        if key not in set_keys:
+            model.targets[key] = suggestion.value
 
 
 @dataclass(frozen=True)
@@ -293,6 +293,23 @@ def period_stamps(spec: PlanSpec, data_end: pd.Timestamp | None) -> PeriodStamps
     )
 
 
+#: The period a targets file gives for a target of the whole plan year (besides the year).
+YEAR_KEY = "year"
+
+
+def split_annual(
+    targets: dict[tuple[str, str, str], float],
+    periods: list[str],
+    annual: dict[tuple[str, str], float] | None,
+) -> tuple[dict[tuple[str, str, str], float], dict[tuple[str, str], float]]:
+    """Period targets and annual ones: a target whose period is ``year`` or the plan's year
+    (``2026``) is an annual target (one given as ``annual`` wins)."""
+    year = {YEAR_KEY, periods[0][:4]} if periods else {YEAR_KEY}
+    yearly = {(k, s): v for (k, s, p), v in targets.items() if p in year}
+    periodic = {key: v for key, v in targets.items() if key[2] not in year}
+    return periodic, {**yearly, **(annual or {})}
+
+
 def compute(
     spec: PlanSpec,
     aggregated: pd.DataFrame,
@@ -302,12 +319,15 @@ def compute(
     notes: dict[tuple[str, str], str] | None = None,
     data_start: pd.Timestamp | None = None,
     data_end: pd.Timestamp | None = None,
+    to_date: PlanData | None = None,
+    annual: dict[tuple[str, str], float] | None = None,
 ) -> PlanModel:
     """The plan's values from ``data`` (what the formulas read) and the campaign-level table
     of the Data sheet (``aggregate(..., by=ID_COLUMNS[1:])``).
 
     ``targets`` given by the user (or carried over by refresh) win over suggestions; a NaN
-    target is an explicit blank.
+    target is an explicit blank. ``annual`` targets per (kpi, scope) are spread over the
+    open periods they do not override (:mod:`kpi_xl.plan.annual`).
     """
     cols = plan_measures(spec)
     extra = [m for m in measures() if m in aggregated.columns and m not in cols]
@@ -316,6 +336,7 @@ def compute(
     table = table.astype(dict.fromkeys(table_measures, "float64"))
     table["currency"] = table["currency"].fillna("").replace("", data.currency)
     stamps = period_stamps(spec, data_end)
+    targets, annual = split_annual(targets or {}, stamps.periods, annual)
     model = PlanModel(
         spec=spec,
         table=table,
@@ -331,6 +352,14 @@ def compute(
         total_days=stamps.total_days,
         targets=dict(targets or {}),
         notes=dict(notes or {}),
+        to_date=to_date,
+        typed=set(targets or {}),
+        annual=dict(annual or {}),
     )
-    suggest_targets(model, target_scopes(spec))
+    scopes = target_scopes(spec)
+    suggest_targets(model, scopes)
+    from kpi_xl.plan.annual import apply_annual
+
+    spread = apply_annual(model, model.annual)
+    follow_set_targets(model, scopes, model.typed | spread)
     return model

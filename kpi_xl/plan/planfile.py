@@ -59,6 +59,11 @@ class PlanMeta:
     generated: dict[str, dict[str, str]] = field(default_factory=dict)  # role -> cell -> fp
     orphans: dict[str, float] = field(default_factory=dict)  # "kpi|scope|period" -> target
     dimensions: dict[str, list[int]] = field(default_factory=dict)  # role -> [rows, cols]
+    #: closed periods' targets as built ("kpi|scope|period" -> target): a refresh finds
+    #: the ones changed since and records them in ``target_log``
+    closed: dict[str, float] = field(default_factory=dict)
+    #: changes to closed periods' targets: [key, before, after, when (ISO date)]
+    target_log: list[list[Any]] = field(default_factory=list)
     version: str = __version__
     schema: int = SCHEMA
 
@@ -83,6 +88,8 @@ def meta_rows(meta: PlanMeta) -> list[tuple[str, str]]:
         "user_sheets": meta.user_sheets,
         "generated": meta.generated,
         "orphans": meta.orphans,
+        "closed": meta.closed,
+        "target_log": meta.target_log,
         "dimensions": meta.dimensions,
     }
     rows: list[tuple[str, str]] = []
@@ -137,6 +144,8 @@ def _from_schema_2(raw: dict[str, Any]) -> PlanMeta:
         generated=dict(raw.get("generated") or {}),
         orphans={str(k): float(v) for k, v in (raw.get("orphans") or {}).items()},
         dimensions=dict(raw.get("dimensions") or {}),
+        closed={str(k): float(v) for k, v in (raw.get("closed") or {}).items()},
+        target_log=[list(e) for e in raw.get("target_log") or []],
         version=str(raw.get("version", "")),
     )
 
@@ -154,10 +163,11 @@ def _from_schema_1(raw: dict[str, Any]) -> PlanMeta:
     spec = dict(raw["spec"])
     ov = old["overview"]
     info_keys = {"plan": "plan_name"}
-    info = {
-        info_keys.get(key, key): Cell.from_ref(ov[key])
-        for key in ("plan", *lay.OVERVIEW_INFO[1:], "prior_period", "pace_factor")
-    }
+    v1_info = (
+        "plan", "current_period", "previous_period", "data_range", "last_refreshed",
+        "days_elapsed", "days_in_period", "prior_period", "pace_factor",
+    )  # fmt: skip
+    info = {info_keys.get(key, key): Cell.from_ref(ov[key]) for key in v1_info}
     overview = lay.OverviewLayout(
         sheet=sheets["overview"],
         title=Cell(sheets["overview"], 0, 0),
@@ -229,7 +239,9 @@ def _from_schema_1(raw: dict[str, Any]) -> PlanMeta:
         names={k: name for k, name in lay.SETTINGS.items() if f"setting|{k}" in inputs},
     )
     names = {name: settings.cells[key].ref for key, name in settings.names.items()}
-    names.update({name: overview.info[key].ref for key, name in lay.OVERVIEW_NAMES.items()})
+    names.update(
+        {name: overview.info[key].ref for key, name in lay.OVERVIEW_NAMES.items() if key in info}
+    )
     kpi_ids = list(spec["overall"])
     for ids in spec["channels"].values():
         kpi_ids.extend(k for k in ids if k not in kpi_ids)

@@ -41,13 +41,14 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from kpi_xl import periods as cal
 from kpi_xl.catalog.records import KPI, measures
 from kpi_xl.errors import KpiXlError
 from kpi_xl.ingest.aggregate import aggregate, whole_gap, whole_rows
 from kpi_xl.ingest.canonical import with_ranges
 
 SCOPE_ALL = "all"
-KEY_COLUMNS = ("period", "scope", "source", "currency")
+KEY_COLUMNS = ("period", "period_no", "scope", "source", "currency")
 #: The source id of rows that do not name their source.
 UNNAMED_SOURCE = "data"
 
@@ -248,9 +249,10 @@ def _scope_rows(frame: pd.DataFrame, grain: str) -> pd.DataFrame:
     everything = own.combine_first(summed) if len(own) else summed
     everything = everything.reindex(columns=summed.columns).reset_index()
     everything.insert(1, "scope", SCOPE_ALL)
-    columns = [*KEY_COLUMNS, *(c for c in by_channel.columns if c in measures())]
+    keys = [c for c in KEY_COLUMNS if c != "period_no"]
+    columns = [*keys, *(c for c in by_channel.columns if c in measures())]
     table = pd.concat([by_channel.reindex(columns=columns), everything.reindex(columns=columns)])
-    return table.sort_values(list(KEY_COLUMNS), kind="stable").reset_index(drop=True)
+    return table.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def _best(rows: pd.DataFrame, systems: tuple[str, ...], kinds: Mapping[str, str]) -> str:
@@ -302,13 +304,41 @@ def build_plan_data(
     check_currencies(frame, currency, rates)
     names = frame["source"].fillna("").astype(str) if "source" in frame else pd.Series("")
     ids = _source_ids(names.unique()) if len(frame) else {}
-    frame = frame.assign(
-        source=names.map(ids).to_numpy() if len(frame) else names,
-        currency=frame["currency"].fillna("").replace("", currency).to_numpy()
-        if "currency" in frame and len(frame)
-        else currency,
+    frame = _prepared(frame, ids, currency)
+    table, native, used = _table(frame, grain, currency, rates, wanted)
+    measure_list = [c for c in table.columns if c not in KEY_COLUMNS]
+    records = _records(table, measure_list if wanted is None else wanted)
+    return PlanData(
+        table=table,
+        currency=currency,
+        rates=used,
+        native=native,
+        records=records,
+        source_names={v: k for k, v in ids.items()},
+        whole=whole_rows(frame, grain, by=("channel",)),
     )
+
+
+def _prepared(frame: pd.DataFrame, ids: Mapping[str, str], currency: str) -> pd.DataFrame:
+    """Sources as ids, rows without a currency in the plan's."""
+    if not len(frame):
+        return frame.assign(source=pd.Series(dtype=object), currency=pd.Series(dtype=object))
+    names = frame["source"].fillna("").astype(str)
+    codes = frame["currency"].fillna("").replace("", currency) if "currency" in frame else currency
+    return frame.assign(source=names.map(ids).fillna(UNNAMED_SOURCE).to_numpy(), currency=codes)
+
+
+def _table(
+    frame: pd.DataFrame,
+    grain: str,
+    currency: str,
+    rates: Mapping[str, float],
+    wanted: list[str] | None,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, float]]:
+    """The scope rows of a prepared frame, money converted: (table, native money, rates
+    used)."""
     table = _scope_rows(frame, grain)
+    table.insert(1, "period_no", [cal.number(k) for k in table["period"].astype(str)])
     if wanted is not None:  # every measure the formulas read has a column, blank or not
         present = set(table.columns) | set(wanted)
         order = [m for m in measures() if m in present]
@@ -324,14 +354,65 @@ def build_plan_data(
             native[m] = table[m].to_numpy(dtype="float64").copy()
             table[m] = native[m] * row_rates
     used = {c: rates[c] for c in table["currency"].unique() if c != currency}
-    measure_list = [c for c in table.columns if c not in KEY_COLUMNS]
-    records = _records(table, measure_list if wanted is None else wanted)
+    return table, native, used
+
+
+def to_date_data(
+    frame: pd.DataFrame,
+    grain: str,
+    main: PlanData,
+    periods: Iterable[str],
+    days: int,
+    rates: Mapping[str, float] | None = None,
+) -> PlanData:
+    """PlanData of the first ``days`` days of ``periods`` (the same days of the previous
+    period and of last year as the current period holds), for like-for-like comparisons.
+
+    Only a source whose rows in such a period are all daily can be cut at a day: its rows
+    of days 1 to ``days`` are kept; a source that exported that period as a total (a
+    monthly report) is left out there, and the comparison falls back to the projection
+    (:meth:`PlanData.to_date_sources` says which sources are in)."""
+    frame = with_ranges(frame)
+    wanted = [c for c in main.table.columns if c not in KEY_COLUMNS]
+    ids = {name: sid for sid, name in main.source_names.items()}
+    columns = [*KEY_COLUMNS, *wanted]
+    if not len(frame):
+        empty = pd.DataFrame(columns=columns)
+        return PlanData(empty, main.currency, {}, {}, main.records, main.source_names, main.whole)
+    start = pd.to_datetime(frame["date_from"])
+    end = pd.to_datetime(frame["date_to"])
+    keys = cal.period_key(start, grain)
+    wanted_periods = set(periods)
+    inside = keys.isin(wanted_periods).to_numpy().copy()
+    daily = (start == end).to_numpy()
+    names = frame["source"].fillna("").astype(str).to_numpy()
+    # rows giving only counts of people (a whole-period reach) are never cut, and do not
+    # stop a source's daily rows from being cut
+    catalog = measures()
+    adding = [m for m in wanted if m in frame.columns and not catalog[m].non_additive]
+    flows = frame[adding].notna().any(axis=1).to_numpy() if adding else np.zeros(len(frame), bool)
+    inside &= flows
+    pairs = pd.DataFrame({"period": keys.to_numpy(), "source": names, "daily": daily})[inside]
+    cuttable = pairs.groupby(["period", "source"])["daily"].all()
+    ok_pairs = {k for k, v in cuttable.items() if v}
+    firsts = {k: pd.Timestamp(cal.bounds(k, grain)[0]) for k in wanted_periods}
+    position = np.array(
+        [
+            (s - firsts[k]).days + 1 if k in firsts else 0
+            for s, k in zip(start, keys.to_numpy(), strict=True)
+        ]
+    )
+    keep = inside & daily & (position <= days)
+    keep &= np.array([(k, n) in ok_pairs for k, n in zip(keys.to_numpy(), names, strict=True)])
+    sub = _prepared(frame[keep], ids, main.currency)
+    table, native, used = _table(sub, grain, main.currency, dict(rates or {}), wanted)
+    table = table.reindex(columns=columns)
     return PlanData(
         table=table,
-        currency=currency,
+        currency=main.currency,
         rates=used,
         native=native,
-        records=records,
-        source_names={v: k for k, v in ids.items()},
-        whole=whole_rows(frame, grain, by=("channel",)),
+        records=main.records,
+        source_names=main.source_names,
+        whole=whole_rows(sub, grain, by=("channel",)) if len(sub) else main.whole.iloc[:0],
     )

@@ -26,8 +26,10 @@ _KEYS = {
     "grain",
     "currency",
     "growth",
+    "ratio_growth",
     "thresholds",
     "gross_margin",
+    "unlock_targets",
     "overall",
     "channels",
 }
@@ -46,11 +48,15 @@ class PlanSpec:
     grain: str = "month"
     currency: str = "EUR"
     growth: float = 0.10
+    #: the smaller improvement suggested for ratios (conversion rate, CPA, ROAS)
+    ratio_growth: float = 0.03
     on_track: float = DEFAULT_THRESHOLDS.on_track
     at_risk: float = DEFAULT_THRESHOLDS.at_risk
     near_on_track: float = DEFAULT_NEAR.on_track
     near_at_risk: float = DEFAULT_NEAR.at_risk
     gross_margin: float | None = None
+    #: closed periods' targets may be edited (a Settings switch; edits are recorded)
+    unlock_targets: bool = False
     #: Exchange rates into the plan currency (1 unit of the key's currency = rate units).
     fx: dict[str, float] = field(default_factory=dict)
     title: str = ""
@@ -94,6 +100,7 @@ class PlanSpec:
             "grain": self.grain,
             "currency": self.currency,
             "growth": self.growth,
+            "ratio_growth": self.ratio_growth,
             "thresholds": {
                 "on_track": self.on_track,
                 "at_risk": self.at_risk,
@@ -101,6 +108,7 @@ class PlanSpec:
                 "near_at_risk": self.near_at_risk,
             },
             "gross_margin": self.gross_margin,
+            "unlock_targets": self.unlock_targets,
             "fx": dict(self.fx),
             "overall": list(self.overall),
             "channels": {c: list(k) for c, k in self.channels.items()},
@@ -200,11 +208,13 @@ def parse_spec(raw: Any, source: str = "<plan spec>") -> PlanSpec:
         grain=grain,
         currency=currency,
         growth=_number(source, "growth", raw.get("growth", 0.10), 0, 1),
+        ratio_growth=_number(source, "ratio_growth", raw.get("ratio_growth", 0.03), 0, 1),
         on_track=on_track,
         at_risk=at_risk,
         near_on_track=near_on,
         near_at_risk=near_risk,
         gross_margin=gross_margin,
+        unlock_targets=bool(raw.get("unlock_targets", False)),
         source=source,
     ).with_roi()
 

@@ -94,6 +94,9 @@ def _spec(old: OldPlan) -> PlanSpec:
             )
         fx[code] = float(rate)
     changes["fx"] = fx
+    unlock = s.get("unlock_targets")
+    if isinstance(unlock, bool):
+        changes["unlock_targets"] = unlock
     if s.get("currency"):
         changes["currency"] = str(s["currency"]).strip()[:5]
     if s.get("language") is not None:
@@ -187,7 +190,10 @@ def refresh(
     ingested = pipeline.load_ingested(source, spec.grain)
     spec = pipeline.with_data_currency(spec, ingested, spec.currency)
     step("computing")
-    model = pipeline.plan_model(ingested.frame, spec, swap_roi(spec, old.targets), old.notes)
+    model = pipeline.plan_model(
+        ingested.frame, spec, swap_roi(spec, old.targets), old.notes, old.annual
+    )
+    model.target_log = old.target_log
     carried = [*old.user_sheets, *old.added_sheets]
     extra: Sequence[Callable[[Any], None]] = [partial(_carry, old, name) for name in carried]
     recorded = source.describe() if data is not None else str(old.settings.get("data_source"))
@@ -202,6 +208,7 @@ def refresh(
         progress=step,
         extra_sheets=extra,
         user_sheets=carried,
+        selected=old.selected,
     )
 
 

@@ -40,6 +40,9 @@ class OldPlan:
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     fx: dict[str, Any] = field(default_factory=dict)  # exchange rates typed on Settings
+    annual: dict[tuple[str, str], float] = field(default_factory=dict)  # annual targets
+    selected: str = ""  # the Overview's period selector
+    target_log: list[list[Any]] = field(default_factory=list)  # closed targets changed
     edits: list[str] = field(default_factory=list)
     inserted: list[str] = field(default_factory=list)
     added_sheets: list[str] = field(default_factory=list)
@@ -68,13 +71,16 @@ class TargetGrid:
     rows: dict[str, int]  # "kpi|scope" -> 1-based row
     periods: dict[str, int]  # period key -> 1-based column
     note_col: int | None
+    annual_col: int | None = None
 
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def find_target_grid(ws: Any, layout: TargetsLayout, note_header: str) -> TargetGrid:
+def find_target_grid(
+    ws: Any, layout: TargetsLayout, note_header: str, annual_header: str = "\x00"
+) -> TargetGrid:
     """Find the Targets grid by its headers and keys (openpyxl sheet, values)."""
     periods = set(layout.periods)
     keys = set(layout.keys)
@@ -86,10 +92,11 @@ def find_target_grid(ws: Any, layout: TargetsLayout, note_header: str) -> Target
         if found > best:
             header_row, best = r, found
     if header_row is None:
-        return TargetGrid({}, {}, None)
+        return TargetGrid({}, {}, None, None)
     header = grid[header_row - 1]
     period_cols = {_text(v): c for c, v in enumerate(header, start=1) if _text(v) in periods}
     note_col = next((c for c, v in enumerate(header, start=1) if _text(v) == note_header), None)
+    annual_col = next((c for c, v in enumerate(header, start=1) if _text(v) == annual_header), None)
     key_col = next(
         (c for c, v in enumerate(header, start=1) if _text(v) == TARGET_KEY_HEADER), None
     )
@@ -105,7 +112,7 @@ def find_target_grid(ws: Any, layout: TargetsLayout, note_header: str) -> Target
             key = _text(row[key_col - 1]) if key_col <= len(row) else ""
             if key in keys and key not in rows:
                 rows[key] = r
-    return TargetGrid(rows, period_cols, note_col)
+    return TargetGrid(rows, period_cols, note_col, annual_col)
 
 
 def _defined_cell(wb: Any, name: str) -> tuple[str, str] | None:
@@ -123,12 +130,19 @@ def read_inputs(old: OldPlan) -> None:
     t = meta.layout.targets
     if t.sheet in wb.sheetnames:
         ws = wb[t.sheet]
-        grid = find_target_grid(ws, t, label("note", meta.lang))
+        formulas = old.workbook[t.sheet] if old.workbook is not None else None
+        grid = find_target_grid(ws, t, label("note", meta.lang), label("annual_target", meta.lang))
         for key, row in grid.rows.items():
             kpi_id, scope = key.split("|")
             kpi_id = current_id(kpi_id)  # a plan made before a KPI was renamed
             for period, col in grid.periods.items():
+                if formulas is not None and formulas.cell(row, col).data_type == "f":
+                    continue  # a suggestion or a part of an annual target: made again
                 old.targets[(kpi_id, scope, period)] = _number(ws.cell(row, col).value)
+            if grid.annual_col is not None:
+                annual = _number(ws.cell(row, grid.annual_col).value)
+                if annual == annual:
+                    old.annual[(kpi_id, scope)] = annual
             if grid.note_col is not None:
                 note = ws.cell(row, grid.note_col).value
                 if note not in (None, ""):
@@ -147,6 +161,31 @@ def read_inputs(old: OldPlan) -> None:
     for key, value in meta.orphans.items():
         kpi_id, scope, period = key.split("|")
         old.targets.setdefault((current_id(kpi_id), scope, period), float(value))
+    selected = _defined_cell(wb, "kpi_Selected")
+    if selected is not None and selected[0] in wb.sheetnames:
+        old.selected = _text(wb[selected[0]][selected[1]].value)
+    _closed_changes(old)
+
+
+def _closed_changes(old: OldPlan) -> None:
+    """Closed periods' targets the user changed since the build (the Settings switch
+    unlocked them): recorded, with the date, in the plan's target log."""
+    old.target_log = [list(e) for e in old.meta.target_log]
+    wb, t = old.values, old.meta.layout.targets
+    if not old.meta.closed or t.sheet not in wb.sheetnames:
+        return
+    ws = wb[t.sheet]
+    grid = find_target_grid(ws, t, label("note", old.meta.lang))
+    today = dt.date.today().isoformat()
+    for key, before in old.meta.closed.items():
+        kpi_id, scope, period = key.split("|")
+        row, col = grid.rows.get(f"{kpi_id}|{scope}"), grid.periods.get(period)
+        if row is None or col is None:
+            continue
+        after = _number(ws.cell(row, col).value)
+        if not math.isclose(after, before, rel_tol=1e-9, abs_tol=1e-12):
+            old.target_log.append([key, before, None if after != after else after, today])
+            old.targets[(current_id(kpi_id), scope, period)] = after  # typed: kept
 
 
 def setting_cell(old: OldPlan, key: str) -> str:

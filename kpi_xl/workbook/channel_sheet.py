@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import math
 
+from xlsxwriter.format import Format
+
 from kpi_xl import periods as cal
 from kpi_xl.catalog import helpers
 from kpi_xl.catalog import status_bands as bands
-from kpi_xl.catalog.records import get
+from kpi_xl.catalog.records import KPI, get
 from kpi_xl.catalog.units import number_format
-from kpi_xl.plan.layout import ChannelLayout
+from kpi_xl.plan.judgement import JudgedRow, judged, selection, status_counts, to_date_ok
+from kpi_xl.plan.layout import TO_DATE_TABLE, ChannelLayout
 from kpi_xl.spreadsheet import a1, row_runs
 from kpi_xl.style import STATUS_COLORS
 from kpi_xl.workbook import formulas as f
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.layout import print_setup, protect
-from kpi_xl.workbook.xlsx import PlanSheet, write_formula, write_text
+from kpi_xl.workbook.xlsx import PlanSheet, write_formula, write_text, write_value
 
 
 def write_channel(ctx: Context, channel: str) -> None:
@@ -39,6 +42,7 @@ def write_channel(ctx: Context, channel: str) -> None:
         col = layout.period_col(j)
         write_text(sheet, layout.header_row, col, period, fmt.header)
         write_text(sheet, layout.prev_row, col, cal.previous(period, model.spec.grain), fmt.muted)
+    _period_helpers(ctx, sheet, layout)
 
     for key in ("actual", "target", "attainment"):
         row = layout.section_rows[key]
@@ -48,25 +52,13 @@ def write_channel(ctx: Context, channel: str) -> None:
 
     for kpi_id, rows in layout.rows.items():
         kpi = get(kpi_id)
-        line = model.row(kpi_id, channel)
+        line = judged(model, kpi_id, channel)
         number = fmt.unit(kpi.unit, ratio=kpi.is_ratio)
-        for row in (rows.actual, rows.target, rows.attainment):
+        for row in (rows.actual, rows.target, rows.attainment, rows.status):
             write_text(sheet, row, 0, kpi.name(ctx.lang), fmt.text)
             write_text(sheet, row, 1, ctx.t(f"unit_{kpi.unit}"), fmt.text)
         for j in range(len(model.periods)):
-            col = layout.period_col(j)
-            period_ref = a1(layout.header_row, col, row_abs=True)
-            prev_ref = a1(layout.prev_row, col, row_abs=True)
-            write_formula(
-                sheet, rows.actual, col, f.kpi_formula(kpi, channel, period_ref, prev_ref),
-                line.actual[j], number,
-            )  # fmt: skip
-            lookup = f.target_lookup(ctx.layout.targets, kpi_id, channel, period_ref)
-            write_formula(sheet, rows.target, col, lookup, line.target[j], number)
-            formula = helpers.attainment_formula(
-                a1(rows.actual, col), a1(rows.target, col), kpi.higher_is_better
-            )
-            write_formula(sheet, rows.attainment, col, formula, line.attainment[j], fmt.percent)
+            _kpi_column(ctx, sheet, layout, kpi, line, j, number)
         sheet.conditional_format(
             rows.actual, first_col, rows.actual, last_col,
             {"type": "data_bar", "bar_color": "#9BC2E6", "bar_solid": True},
@@ -80,76 +72,144 @@ def write_channel(ctx: Context, channel: str) -> None:
         _status_counts(ctx, sheet, layout)
         _chart_rows(ctx, sheet, layout)
         _chart(ctx, layout)
+        _highlight_selected(ctx, sheet, layout)
 
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 1, 12)
     sheet.set_column(first_col, last_col, 11)
     sheet.set_column(layout.note_col, layout.note_col, 48)
-    sheet.set_row(layout.prev_row, None, None, {"hidden": True})
+    hidden = [layout.prev_row, *layout.helper_rows.values()]
+    hidden += [r.status for r in layout.rows.values()]
+    for row in hidden:
+        sheet.set_row(row, None, None, {"hidden": True})
     sheet.freeze_panes(layout.header_row + 1, first_col)
     print_setup(sheet, layout.header_row, report=True)
     protect(sheet)
 
 
-def _attainment_rows(layout: ChannelLayout) -> tuple[list[int], list[int]]:
-    """The attainment rows of the KPIs judged on the thresholds, and of the near-target
-    KPIs (two-sided bands)."""
-    near = [r.attainment for k, r in layout.rows.items() if get(k).near_target]
-    other = [r.attainment for r in layout.rows.values() if r.attainment not in near]
-    return other, near
+def _period_helpers(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> None:
+    """Hidden rows: each period's number, the share of it the data covers and its pace
+    factor (the latest period: how far the data goes; earlier ones: whole; later: none)."""
+    model = ctx.model
+    rows = layout.helper_rows
+    for key in ("share", "factor", "number"):
+        write_text(sheet, rows[key], 0, key, ctx.fmt.muted)
+    for j, period in enumerate(model.periods):
+        col = layout.period_col(j)
+        sel = selection(model, period)
+        head, no = a1(layout.header_row, col, row_abs=True), a1(rows["number"], col, row_abs=True)
+        write_value(sheet, rows["number"], col, cal.number(period), ctx.fmt.muted)
+        share = f"IF({head}={f.DATA_PERIOD},{f.DATA_SHARE},IF({no}>{f.DATA_NO},0,1))"
+        write_formula(sheet, rows["share"], col, share, sel.share, ctx.fmt.muted)
+        factor = f'IF({head}={f.DATA_PERIOD},{f.DATA_FACTOR},IF({no}>{f.DATA_NO},"",1))'
+        value = "" if math.isnan(sel.factor) else sel.factor
+        write_formula(sheet, rows["factor"], col, factor, value, ctx.fmt.muted)
+
+
+def _kpi_column(
+    ctx: Context,
+    sheet: PlanSheet,
+    layout: ChannelLayout,
+    kpi: KPI,
+    line: JudgedRow,
+    j: int,
+    number: Format,
+) -> None:
+    """One period of one KPI: actual, target, attainment (judged by kind) and status."""
+    model, channel = ctx.model, layout.channel
+    rows, col = layout.rows[kpi.id], layout.period_col(j)
+    period_ref = a1(layout.header_row, col, row_abs=True)
+    prev_ref = a1(layout.prev_row, col, row_abs=True)
+    share = a1(layout.helper_rows["share"], col, row_abs=True)
+    factor = a1(layout.helper_rows["factor"], col, row_abs=True)
+    latest = f"{period_ref}={f.DATA_PERIOD}"
+    partial = f"AND({latest},{f.DATA_PARTIAL})"
+    actual = f.kpi_formula(kpi, channel, period_ref, prev_ref)
+    if kpi.kind == "change" and model.periods[j] == model.current:
+        sel = selection(model)
+        if sel.partial:
+            like = to_date_ok(model, kpi, channel, sel, sel.previous)
+            options = {"prev_table": TO_DATE_TABLE} if like else {"factor_ref": factor}
+            to_date = f.kpi_formula(kpi, channel, period_ref, prev_ref, **options)
+            actual = f"IF({partial},{to_date},{actual})"
+    write_formula(sheet, rows.actual, col, actual, line.actual[j], number)
+    lookup = f.target_lookup(ctx.layout.targets, kpi.id, channel, period_ref)
+    write_formula(sheet, rows.target, col, lookup, line.target[j], number)
+    a_ref, t_ref = a1(rows.actual, col), a1(rows.target, col)
+    start = "" if kpi.starts_at is None else repr(kpi.starts_at)
+    if kpi.kind == "stock":  # the previous close: the cell to the left, or its formula
+        start = a1(rows.actual, col - 1)
+        if j == 0:
+            start = f.kpi_formula(kpi, channel, prev_ref, prev_ref)
+    pace = f.pace_of(kpi, a_ref, factor, start or '""', share, partial)
+    attainment = helpers.judged_attainment_formula(
+        kpi.pace_kind, a_ref, t_ref, kpi.higher_is_better,
+        pace=pace, start=start or None, share=share,
+    )  # fmt: skip
+    write_formula(sheet, rows.attainment, col, attainment, line.attainment[j], ctx.fmt.percent)
+    early = f"AND({latest},{f.DATA_TOO_EARLY})"
+    early = f.too_early_formula(kpi, channel, period_ref, early, partial)
+    status = helpers.judged_status_formula(
+        a_ref, t_ref, a1(rows.attainment, col), f.ON_TRACK, f.AT_RISK, ctx.lang,
+        too_early=early, near=f.near(kpi),
+    )  # fmt: skip
+    text = bands.status_label(line.status[j], ctx.lang)
+    write_formula(sheet, rows.status, col, status, text, ctx.fmt.muted)
 
 
 def _status_formatting(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> None:
-    """Fills from the status bands and a traffic-light icon set, both on the Settings
-    thresholds (near-target KPIs: fills on their two-sided bands, no icons)."""
+    """Each attainment cell filled by its period's status (the hidden status row)."""
     c0, c1 = layout.first_col, layout.last_col
-    other, near_rows = _attainment_rows(layout)
-    for rows, near in ((other, None), (near_rows, f.NEAR)):
-        if not rows:
-            continue
-        top = min(rows)
-        ranges = " ".join(f"{a1(a, c0)}:{a1(b, c1)}" for a, b in row_runs(rows))
-        for band in bands.BANDS:
-            bg, fg = STATUS_COLORS[band.code]
-            criteria = bands.band_criteria(band.code, a1(top, c0), f.ON_TRACK, f.AT_RISK, near)
+    for rows in layout.rows.values():
+        status_cell = a1(rows.status, c0, row_abs=True)
+        for code in bands.STATUSES:
+            bg, fg = STATUS_COLORS[code]
+            label = bands.status_label(code, ctx.lang).replace('"', '""')
             sheet.conditional_format(
-                top, c0, top, c0,
-                {"type": "formula", "multi_range": ranges, "criteria": "=" + criteria,
+                rows.attainment, c0, rows.attainment, c1,
+                {"type": "formula", "criteria": f'={status_cell}="{label}"',
                  "format": ctx.fmt.get(bg_color=bg, font_color=fg)},
-            )  # fmt: skip
-        if near is None:
-            sheet.conditional_format(
-                top, c0, top, c0,
-                {"type": "icon_set", "icon_style": "3_traffic_lights", "multi_range": ranges,
-                 "icons": bands.icon_thresholds(f.ON_TRACK, f.AT_RISK)},
             )  # fmt: skip
 
 
 def _status_counts(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> None:
+    """How many KPIs have each status, per period: counted from the status rows."""
     model = ctx.model
-    other, near_rows = _attainment_rows(layout)
+    status_rows = [r.status for r in layout.rows.values()]
     write_text(sheet, layout.section_rows["status"], 0, ctx.t("status"), ctx.fmt.section)
     for k, code in enumerate(bands.STATUSES):
         row = layout.count_row + k
         write_text(sheet, row, 0, ctx.t(f"status_{code}"), ctx.fmt.status_fill(code))
+        label = bands.status_label(code, ctx.lang).replace('"', '""')
         for j, period in enumerate(model.periods):
             col = layout.period_col(j)
-            ranges = [f"{a1(a, col)}:{a1(b, col)}" for a, b in row_runs(other)]
-            terms = [bands.count_formula(code, rng, f.ON_TRACK, f.AT_RISK) for rng in ranges]
-            if near_rows:
-                cells = tuple(a1(r, col) for r in near_rows)
-                terms.append(bands.count_formula(code, None, f.ON_TRACK, f.AT_RISK, f.NEAR, cells))
-            value = model.status_counts(layout.channel, period)[code]
+            terms = [
+                f'COUNTIF({a1(a, col)}:{a1(b, col)},"{label}")' for a, b in row_runs(status_rows)
+            ]
+            value = status_counts(model, layout.channel, period)[code]
             write_formula(
                 sheet, row, col, "+".join(terms), value, ctx.fmt.get(border=1, num_format="0")
             )
+
+
+def _highlight_selected(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> None:
+    """The period the Overview's selector shows stands out in every block."""
+    c0, c1 = layout.first_col, layout.last_col
+    top = layout.header_row
+    bottom = max(r.attainment for r in layout.rows.values())
+    head = a1(layout.header_row, c0, row_abs=True)
+    sheet.conditional_format(
+        top, c0, bottom, c1,
+        {"type": "formula", "criteria": f"={head}={f.CURRENT_PERIOD}",
+         "format": ctx.fmt.get(bold=True, border=2, border_color="#1F4E78")},
+    )  # fmt: skip
 
 
 def _chart_rows(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> None:
     """Hidden rows feeding the chart: blanks become #N/A so the line has gaps, not zeros."""
     model = ctx.model
     headline = next(iter(layout.rows))
-    line = model.row(headline, layout.channel)
+    line = judged(model, headline, layout.channel)
     source_rows = {"actual": layout.rows[headline].actual, "target": layout.rows[headline].target}
     for key, row in layout.chart_rows.items():
         values = line.actual if key == "actual" else line.target

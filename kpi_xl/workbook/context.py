@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kpi_xl.catalog.records import KPI, label, measures
+from kpi_xl.catalog.records import KPI, label
+from kpi_xl.plan import judgement
 from kpi_xl.plan.layout import META_SHEET, PlanLayout
 from kpi_xl.plan.model import PlanModel
 from kpi_xl.vocabulary import RTL_LANGUAGES
@@ -20,6 +21,7 @@ class Context:
     fmt: Formats
     lang: str
     sheets: dict[str, PlanSheet] = field(default_factory=dict)
+    selected: str = ""  # the period selector's value (kept by refresh); "" = the latest
 
     @property
     def rtl(self) -> bool:
@@ -32,14 +34,9 @@ class Context:
     def channel_label(self, channel: str) -> str:
         return self.t(f"channel_{channel}")
 
-    def data_note(self, kpi: KPI, scope: str) -> str:
-        """Why the KPI is blank in the current period although data reports its measures
-        (a whole-period measure the data cannot give), else ``""``."""
-        reason = self.model.blank_reason(kpi, scope, self.model.current)
-        if reason is None:
-            return ""
-        measure, gap = reason
-        return self.t(f"gap_{gap}", measure=measures()[measure].name(self.lang))
+    def data_note(self, kpi: KPI, scope: str, *, overview: bool = False) -> str:
+        """What the sheet says beside a KPI (:func:`kpi_xl.plan.judgement.data_note`)."""
+        return judgement.data_note(self.model, kpi, scope, self.lang, overview=overview)
 
     def add_sheets(self) -> None:
         """Every generated sheet, in the layout's order."""

@@ -1,5 +1,4 @@
-"""The Data, Plan data, Definitions and Settings sheets, and the hidden plan record
-(``_meta``)."""
+"""The Data, Definitions and Settings sheets, and the hidden plan record (``_meta``)."""
 
 from __future__ import annotations
 
@@ -10,9 +9,7 @@ import numpy as np
 
 from kpi_xl.catalog.records import get, measures
 from kpi_xl.plan import planfile
-from kpi_xl.plan.layout import fx_name
 from kpi_xl.plan.model import ID_COLUMNS
-from kpi_xl.plan.scopes import KEY_COLUMNS
 from kpi_xl.vocabulary import GRAINS, LANGUAGES
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.layout import print_setup, protect
@@ -47,47 +44,6 @@ def write_data(ctx: Context) -> None:
     sheet.set_column(4, len(data.columns) - 1, 13)
     sheet.freeze_panes(1, 4)
     print_setup(sheet, 0)
-
-
-def write_plan_data(ctx: Context) -> None:
-    """The ``PlanData`` table the formulas read (:mod:`kpi_xl.plan.scopes`). Money of a
-    row in a foreign currency is a formula: the amount times the exchange rate on Settings,
-    so a changed rate recomputes the plan."""
-    sheet = ctx.sheet("plan_data")
-    layout, data = ctx.layout.plan_data, ctx.model.data
-    table = data.table
-    n, top = layout.rows, 2
-    write_text(sheet, 0, 0, ctx.t("plan_data_help"), ctx.fmt.subtitle)
-    number = ctx.fmt.get(num_format="#,##0.##")
-    sheet.add_table(
-        top, 0, top + max(n, 1), len(layout.columns) - 1,
-        {"name": layout.table, "style": "Table Style Light 1",
-         "columns": [{"header": c} for c in layout.columns]},
-    )  # fmt: skip
-    keys = [table[c].astype(str).tolist() for c in KEY_COLUMNS]
-    columns = list(layout.columns[len(KEY_COLUMNS) :])
-    values = table[columns].to_numpy(dtype="float64", na_value=np.nan)
-    currency = table["currency"].astype(str).to_numpy()
-    for i in range(n):
-        row = top + 1 + i
-        for c, col_values in enumerate(keys):
-            sheet.write_string(row, c, col_values[i])
-        foreign = currency[i] != data.currency
-        for c, value in enumerate(values[i].tolist(), start=len(KEY_COLUMNS)):
-            if value != value:  # NaN: blank cells stay empty (COUNTIFS "<>" skips them)
-                continue
-            name = layout.columns[c]
-            if foreign and name in data.native:
-                native = float(data.native[name][i])
-                formula = f"={native!r}*{fx_name(currency[i])}"
-                sheet.write_formula(row, c, formula, number, value)
-            else:
-                sheet.write_number(row, c, value, number)
-    sheet.set_column(0, 3, 14)
-    sheet.set_column(4, len(layout.columns) - 1, 13)
-    sheet.freeze_panes(top + 1, 4)
-    print_setup(sheet, top)
-    protect(sheet)
 
 
 def write_definitions(ctx: Context) -> None:
@@ -144,6 +100,7 @@ def settings_values(ctx: Context, data_source: str) -> dict[str, Any]:
         "near_on_track": spec.near_on_track,
         "near_at_risk": spec.near_at_risk,
         "gross_margin": spec.gross_margin,
+        "unlock_targets": spec.unlock_targets,
         "currency": spec.currency,
         "plan_start": dt.date(int(ctx.model.periods[0][:4]), 1, 1),
         "language": ctx.lang,
@@ -161,6 +118,7 @@ _VALIDATIONS: dict[str, dict[str, Any]] = {
         "validate": "decimal", "criteria": "between", "minimum": 0.001, "maximum": 1,
         "ignore_blank": True,
     },
+    "unlock_targets": {"validate": "list", "source": ["TRUE", "FALSE"]},
     "currency": {"validate": "length", "criteria": "between", "minimum": 1, "maximum": 5},
     "plan_start": {
         "validate": "date", "criteria": "between",
@@ -193,6 +151,8 @@ def write_settings(ctx: Context, data_source: str) -> None:
             sheet.write_datetime(
                 row, col, dt.datetime.combine(value, dt.time()), fmt.input(num_format="yyyy-mm-dd")
             )
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, col, value, fmt.input())
         else:
             write_text(sheet, row, col, value, fmt.input())
         sheet.data_validation(row, col, row, col, _VALIDATIONS[key])

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from kpi_xl.plan.annual import closed_count
 from kpi_xl.plan.layout import PlanLayout
 from kpi_xl.plan.model import PlanModel
 from kpi_xl.plan.planfile import PlanMeta
@@ -17,11 +18,11 @@ from kpi_xl.spreadsheet import new_workbook
 from kpi_xl.workbook.channel_sheet import write_channel
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.overview_sheet import write_overview
+from kpi_xl.workbook.plan_data_sheet import write_plan_data
 from kpi_xl.workbook.reference_sheets import (
     write_data,
     write_definitions,
     write_meta,
-    write_plan_data,
     write_settings,
 )
 from kpi_xl.workbook.targets_sheet import write_targets
@@ -42,6 +43,16 @@ def orphan_targets(model: PlanModel, layout: PlanLayout) -> dict[str, float]:
     }
 
 
+def closed_targets(model: PlanModel) -> dict[str, float]:
+    """The closed periods' targets as this build writes them (see PlanMeta.closed)."""
+    closed = model.periods[: closed_count(model)]
+    return {
+        "|".join(key): value
+        for key, value in model.targets.items()
+        if key[2] in closed and value == value
+    }
+
+
 def write_workbook(
     model: PlanModel,
     layout: PlanLayout,
@@ -52,6 +63,7 @@ def write_workbook(
     progress: Progress | None = None,
     extra_sheets: Sequence[ExtraSheet] = (),
     user_sheets: Sequence[str] = (),
+    selected: str = "",
 ) -> Path:
     """Write the plan workbook of ``model`` at ``layout`` to ``path`` (not atomically: the
     caller writes to a temporary file and renames it).
@@ -67,6 +79,7 @@ def write_workbook(
         layout,
         Formats(workbook, model.spec.currency, model.spec.lang),
         model.spec.lang,
+        selected=selected,
     )
     ctx.add_sheets()
     for name, reference in layout.names.items():
@@ -92,6 +105,8 @@ def write_workbook(
         data_source=data_source,
         user_sheets=list(user_sheets),
         orphans=orphan_targets(model, layout),
+        closed=closed_targets(model),
+        target_log=list(model.target_log),
     )
     write_meta(ctx, meta)
     if macro:
