@@ -236,9 +236,19 @@ def _yaml(name: str) -> Any:
     return yaml.safe_load(resources.files("kpi_xl.catalog").joinpath(name).read_text("utf-8"))
 
 
+def _label_files() -> dict[str, Any]:
+    """Every labels file's entries, merged (kpi_xl/catalog/labels/*.yaml)."""
+    folder = resources.files("kpi_xl.catalog").joinpath("labels")
+    data: dict[str, Any] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            data |= yaml.safe_load(entry.read_text("utf-8")) or {}
+    return data
+
+
 @cache
 def _labels() -> dict[str, dict[str, str]]:
-    data: dict[str, Any] = _yaml("labels.yaml")
+    data: dict[str, Any] = _label_files()
     return {key: {lang: str(text) for lang, text in names.items()} for key, names in data.items()}
 
 
@@ -330,7 +340,7 @@ def test_every_names_mapping_has_exactly_the_languages() -> None:
     splits the name and leaves a stray key; the catalog would silently keep the first half."""
     raw: dict[str, Any] = {f"KPI {r['id']}": r["names"] for r in _yaml("kpis.yaml")}
     raw |= {f"measure {m}": r["names"] for m, r in _yaml("measures.yaml").items()}
-    raw |= {f"label {k}": names for k, names in _yaml("labels.yaml").items()}
+    raw |= {f"label {k}": names for k, names in _label_files().items()}
     wrong = {where: sorted(names) for where, names in raw.items() if set(names) != set(LANGUAGES)}
     assert not wrong
 

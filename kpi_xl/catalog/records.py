@@ -363,15 +363,25 @@ def get(kpi_id: str) -> KPI:
 
 @cache
 def _labels() -> dict[str, dict[str, str]]:
-    raw = resources.files("kpi_xl.catalog").joinpath("labels.yaml").read_text(encoding="utf-8")
-    data: dict[str, dict[str, str]] = yaml.load(raw, Loader=PACKAGE_LOADER)
-    for key, names in data.items():
-        _check_names(f"label {key!r}", names)
+    """Every user-interface text: the files of ``catalog/labels/`` (one per part of the
+    product: core, mail, cli, ...), merged; a key in two files is an error."""
+    data: dict[str, dict[str, str]] = {}
+    folder = resources.files("kpi_xl.catalog").joinpath("labels")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        part: dict[str, dict[str, str]] = yaml.load(
+            entry.read_text(encoding="utf-8"), Loader=PACKAGE_LOADER
+        ) or {}
+        for key, names in part.items():
+            if key in data:
+                raise CatalogError(f"label {key!r} is defined twice (labels/{entry.name})")
+            data[key] = _check_names(f"label {key!r}", names)
     return data
 
 
 def has_label(key: str) -> bool:
-    """True when ``labels.yaml`` has a text for ``key``."""
+    """True when ``catalog/labels/`` has a text for ``key``."""
     return key in _labels()
 
 
