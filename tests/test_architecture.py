@@ -184,3 +184,19 @@ def test_dir_lists_each_public_name_once() -> None:
     names = dir(kpi_xl)  # after every lazy attribute was loaded into the module
     assert len(names) == len(set(names))
     assert set(kpi_xl.__all__) <= set(names)
+
+
+def test_every_package_directory_is_declared_in_pyproject() -> None:
+    """A package renamed or added without updating pyproject's list breaks `pip install` on a
+    fresh clone (the editable install here would still work from the old egg-info)."""
+    import tomllib
+
+    root = PACKAGE.parent
+    declared = set(
+        tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    on_disk = {module_name(init.parent / "__init__.py") for init in PACKAGE.rglob("__init__.py")}
+    on_disk |= {"kpi_xl.workbook_templates", "kpi_xl.workbook_templates.vba"}
+    assert declared == on_disk
