@@ -16,6 +16,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kpi_xl._version import __version__
+from kpi_xl.cli_help import (
+    Parser,
+    build_texts,
+    demo_texts,
+    export_email_texts,
+    extra,
+    ingest_texts,
+    kpis_texts,
+    refresh_texts,
+    root_texts,
+    send_texts,
+)
 from kpi_xl.errors import KpiXlError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -51,13 +63,12 @@ def _build_steps(template: str) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kpi_xl.pipeline import build_plan
-    from kpi_xl.sample_data import load_sample
+    from kpi_xl.pipeline import DataSource, build_plan
 
     out = Path(args.output or ("kpi_plan.xlsm" if args.macro else "kpi_plan.xlsx"))
     with _progress(args.quiet, _build_steps(args.template)) as step:
         path = build_plan(
-            load_sample(),
+            DataSource(sample="ecommerce"),  # whole-period rows in the plan's own calendar
             out,
             template=args.template,
             lang=args.lang,
@@ -65,6 +76,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             macro=args.macro,
             data_source=DEMO_SOURCE,
             progress=step,
+            calendar=args.calendar,
+            digits=args.digits,
         )
     print(f"wrote {path} (demo plan '{args.template}', {args.lang}, bundled sample data)")
     return 0
@@ -87,6 +100,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             gross_margin=args.gross_margin,
             macro=args.macro,
             progress=step,
+            calendar=args.calendar,
+            digits=args.digits,
         )
     print(f"wrote {path} (plan '{args.template}', {args.lang}, from {len(args.data)} file(s))")
     return 0
@@ -191,49 +206,91 @@ def _share(text: str) -> float:
     return number
 
 
-def _add_build_options(p: argparse.ArgumentParser) -> None:
+def _add_build_options(p: argparse.ArgumentParser, output: str | None) -> None:
+    """The options demo and build share; ``output``: -o's default, or None: required."""
     from kpi_xl.vocabulary import LANGUAGES
 
     p.add_argument(
+        "-o",
+        "--output",
+        required=output is None,
+        metavar="FILE",
+        help=f"the workbook to write: .xlsx, or .xlsm with --macro ({output or 'required'})",
+    )
+    p.add_argument(
         "--template",
         default="ecommerce",
-        help="ecommerce | leadgen | content | saas, or a YAML file (default: ecommerce)",
+        metavar="NAME",
+        help="a template listed below, or the path of your own YAML (default: %(default)s)",
     )
-    p.add_argument("--lang", default="en", choices=LANGUAGES, help="workbook language")
+    p.add_argument(
+        "--lang",
+        default="en",
+        choices=LANGUAGES,
+        metavar="CODE",
+        help="the workbook's language, a code listed below (default: %(default)s)",
+    )
+    p.add_argument(
+        "--calendar",
+        choices=("gregorian", "solar_hijri"),
+        help="the plan's months: gregorian, or solar_hijri (Persian months, the year from "
+        "Farvardin) (default: solar_hijri for fa, gregorian for the others)",
+    )
+    p.add_argument(
+        "--digits",
+        choices=("latin", "persian"),
+        help="digits in numbers and period names (default: persian for fa, latin for the others)",
+    )
     p.add_argument(
         "--gross-margin",
         type=_share,
         metavar="SHARE",
-        help="your gross margin (0.35 or 35%%): ROI on gross profit; without it the plan "
-        "shows Revenue ROI (ROAS - 1)",
+        help="your gross margin, 0.35 or 35%%: ROI is then on gross profit (default: the "
+        "template's gross_margin; without one the plan shows Revenue ROI, ROAS - 1)",
     )
     p.add_argument(
-        "--macro", action="store_true", help="write a macro-enabled .xlsm with a Refresh button"
+        "--macro",
+        action="store_true",
+        help="write a macro-enabled .xlsm with a Refresh button (needs the excel extra: "
+        f"{extra('excel')})",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")  # fmt: skip
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar (it shows only on a terminal)"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
-    from kpi_xl.vocabulary import LANGUAGES
+    from kpi_xl.vocabulary import GRAINS, LANGUAGES
 
-    root = argparse.ArgumentParser(
-        prog="kpi-xl",
-        description="Digital-marketing KPI plans in Excel, built from channel exports.",
-    )
+    root = Parser(prog="kpi-xl", texts=root_texts)
     root.add_argument("--version", action="version", version=f"kpi-xl {__version__}")
     sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    exports = "export files: CSV, TSV, .xlsx, Parquet or a zip of CSV files"
 
-    p = sub.add_parser("demo", help="build a plan from the bundled sample data")
-    p.add_argument("-o", "--output", help="output file (default: kpi_plan.xlsx)")
-    _add_build_options(p)
+    p = sub.add_parser("demo", help="build a plan from the bundled sample data", texts=demo_texts)
+    _add_build_options(p, "default: kpi_plan.xlsx, or kpi_plan.xlsm with --macro")
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("build", help="build a plan workbook from export files")
-    p.add_argument("data", nargs="+", help="export files (GA4, Google Ads, Meta, ...)")
-    p.add_argument("-o", "--output", required=True, help="output .xlsx (or .xlsm with --macro)")
-    p.add_argument("--year", type=int, help="plan year (default: the year of the latest data)")
-    p.add_argument("--grain", choices=("month", "week", "quarter"), help="period grain")
-    p.add_argument("--targets", help="CSV or YAML of kpi_id, channel, period, target")
+    p = sub.add_parser("build", help="build a plan workbook from export files", texts=build_texts)
+    p.add_argument("data", nargs="+", metavar="EXPORT", help=exports)
+    _add_build_options(p, None)
+    p.add_argument(
+        "--year",
+        type=int,
+        help="plan year, e.g. 2026, or 1405 in a Solar Hijri plan (default: the year of the "
+        "latest date in the data)",
+    )
+    p.add_argument(
+        "--grain",
+        choices=GRAINS,
+        help="the plan's periods: %(choices)s (default: the template's grain)",
+    )
+    p.add_argument(
+        "--targets",
+        metavar="FILE",
+        help="your targets, a CSV or YAML of kpi_id, channel, period, target (format below); "
+        "they replace the suggested targets they name (default: suggested targets only)",
+    )
     p.add_argument(
         "--currency",
         metavar="CODE",
@@ -244,42 +301,84 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         metavar="CODE=RATE",
         help="exchange rate into the plan currency, e.g. --fx USD=0.92 (1 USD = 0.92 EUR); "
-        "repeat for each other currency of the data",
+        "repeat for each other currency of the data (money without a rate is refused)",
     )
-    _add_build_options(p)
     p.set_defaults(handler=cmd_build)
 
-    p = sub.add_parser("ingest", help="read exports, report them and write the canonical table")
-    p.add_argument("data", nargs="+", help="export files")
-    p.add_argument("-o", "--output", help="write the canonical table (.csv, .parquet, .xlsx)")
+    p = sub.add_parser(
+        "ingest",
+        help="read exports, report them and write the canonical table",
+        texts=ingest_texts,
+    )
+    p.add_argument("data", nargs="+", metavar="EXPORT", help=exports)
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="also write the combined canonical table: .csv, .csv.gz, .xlsx or .parquet "
+        f"({extra('parquet')}); an existing file is replaced",
+    )
     p.set_defaults(handler=cmd_ingest)
 
-    p = sub.add_parser("kpis", help="list the KPI catalog")
-    p.add_argument("--lang", default="en", choices=LANGUAGES)
-    p.add_argument("--channel", help="only KPIs that apply to this channel")
-    p.add_argument("--format", default="table", choices=("table", "csv", "json"))
+    p = sub.add_parser("kpis", help="list the KPI catalog", texts=kpis_texts)
+    p.add_argument(
+        "--lang",
+        default="en",
+        choices=LANGUAGES,
+        metavar="CODE",
+        help="language of names, units and formulas (default: %(default)s)",
+    )
+    p.add_argument("--channel", help="only KPIs that apply to this channel (listed below)")
+    p.add_argument(
+        "--format",
+        default="table",
+        choices=("table", "csv", "json"),
+        help="table to read, csv or json for spreadsheets and scripts, with more columns "
+        "(default: %(default)s)",
+    )
     p.set_defaults(handler=cmd_kpis)
 
-    p = sub.add_parser("refresh", help="rebuild a plan with new data, keeping your inputs")
-    p.add_argument("plan", help="the plan workbook (.xlsx or .xlsm)")
-    p.add_argument("--data", nargs="+", help="new export files (default: Settings data source)")
+    p = sub.add_parser(
+        "refresh", help="rebuild a plan with new data, keeping your inputs", texts=refresh_texts
+    )
+    p.add_argument("plan", help="the plan workbook (.xlsx or .xlsm) to refresh in place")
+    p.add_argument(
+        "--data",
+        nargs="+",
+        metavar="EXPORT",
+        help="the exports to read (default: the data source on Settings)",
+    )
     p.add_argument(
         "--force",
         action="store_true",
-        help="regenerate edited generated cells and carry added sheets",
+        help="regenerate generated cells you edited and carry the sheets you added over",
     )
     p.add_argument("--no-backup", action="store_true", help="do not keep the previous file")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar (it shows only on a terminal)"
+    )
     p.set_defaults(handler=cmd_refresh)
 
-    p = sub.add_parser("export-email", help="write the macro-free .xlsx copy of an .xlsm plan")
+    p = sub.add_parser(
+        "export-email",
+        help="write the macro-free .xlsx copy of an .xlsm plan",
+        texts=export_email_texts,
+    )
     p.add_argument("plan", help="the macro-enabled plan (.xlsm)")
-    p.add_argument("-o", "--output", required=True, help="the .xlsx to write")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="the .xlsx to write (an existing file is replaced)",
+    )
     p.set_defaults(handler=cmd_export_email)
 
     from kpi_xl.mail.command import add_send_command
 
     add_send_command(sub)
+    send = sub.choices["send"]
+    send.texts = send_texts(send.description or "")
     return root
 
 

@@ -4,6 +4,17 @@ Period keys are strings that sort chronologically within a grain: ``"2026-03"`` 
 ``"2026-W05"`` (ISO week of the ISO week-year), ``"2026-Q1"`` (quarter). They are the
 ``period`` column of the plan's ``ChannelData`` table and its SUMIFS criteria.
 
+Two calendars (:func:`calendar_of`): the grains above are Gregorian; ``sh_month``
+(``"1405-07"``: Mehr 1405) and ``sh_quarter`` (``"1405-Q3"``: Mehr-Azar 1405) are Solar
+Hijri, the Iranian civil calendar, whose year starts at Nowruz (1 Farvardin, 20 or 21
+March): months 1-6 have 31 days, 7-11 have 30, Esfand 29 (30 in a leap year); its
+quarters are the seasons. Weeks stay ISO weeks in both calendars (:func:`grain_for`).
+Days are converted by persiantools (the official calendar's leap years). Every function
+here takes any of the five grains.
+
+Labels for people (:func:`period_label`, :func:`short_period_label`) come from one table
+of names per language, :data:`LABELS`, never from the operating system's locale.
+
 Every scalar function is cached (a plan asks for the same few dozen keys thousands of
 times); :func:`period_key` maps a whole column of dates by computing each distinct day's
 key once. No pandas object is built per call.
@@ -13,32 +24,94 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from persiantools.jdatetime import JalaliDate
 
+from kpi_xl.digits import to_persian_digits
 from kpi_xl.errors import KpiXlError
 from kpi_xl.frames import TEXT
-from kpi_xl.vocabulary import GRAINS
+from kpi_xl.vocabulary import GRAINS, LANGUAGES
 
-Grain = Literal["month", "week", "quarter"]
+Grain = Literal["month", "week", "quarter", "sh_month", "sh_quarter"]
+Calendar = Literal["gregorian", "solar_hijri"]
 
+#: The Solar Hijri grains (keys in Solar Hijri years).
+SOLAR_HIJRI_GRAINS = ("sh_month", "sh_quarter")
+#: Every grain this module computes: the plan grains, then the Solar Hijri ones.
+ALL_GRAINS: tuple[str, ...] = tuple(dict.fromkeys((*GRAINS, *SOLAR_HIJRI_GRAINS)))
+#: The calendars a plan can be read in.
+CALENDARS: tuple[Calendar, ...] = ("gregorian", "solar_hijri")
+
+_MONTH_KEY = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER_KEY = re.compile(r"^(\d{4})-Q([1-4])$")
 _KEY_PATTERNS: dict[str, re.Pattern[str]] = {
-    "month": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
+    "month": _MONTH_KEY,
     "week": re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$"),
-    "quarter": re.compile(r"^(\d{4})-Q([1-4])$"),
+    "quarter": _QUARTER_KEY,
+    "sh_month": _MONTH_KEY,
+    "sh_quarter": _QUARTER_KEY,
 }
-_KEY_EXAMPLES = {"month": "2026-03", "week": "2026-W05", "quarter": "2026-Q1"}
+_KEY_EXAMPLES = {
+    "month": "2026-03",
+    "week": "2026-W05",
+    "quarter": "2026-Q1",
+    "sh_month": "1405-07",
+    "sh_quarter": "1405-Q3",
+}
 _EPOCH = dt.date(1970, 1, 1)
 
 
 def check_grain(grain: str) -> Grain:
-    """``grain`` when it is one of :data:`~kpi_xl.vocabulary.GRAINS`; else a one-line error."""
-    if grain not in GRAINS:
-        raise KpiXlError(f"unknown grain {grain!r}: expected one of {', '.join(GRAINS)}")
+    """``grain`` when this module knows it (:data:`ALL_GRAINS`); else a one-line error."""
+    if grain not in ALL_GRAINS:
+        raise KpiXlError(f"unknown grain {grain!r}: expected one of {', '.join(ALL_GRAINS)}")
     return grain  # type: ignore[return-value]
+
+
+def calendar_of(grain: str) -> Calendar:
+    """The calendar a grain's keys count in: ``"solar_hijri"`` for ``sh_month`` and
+    ``sh_quarter``, ``"gregorian"`` for the rest (ISO weeks included)."""
+    return "solar_hijri" if check_grain(grain) in SOLAR_HIJRI_GRAINS else "gregorian"
+
+
+def base_grain(grain: str) -> Literal["month", "week", "quarter"]:
+    """The grain's unit whatever its calendar: ``sh_month`` -> ``month``."""
+    return check_grain(grain).removeprefix("sh_")  # type: ignore[return-value]
+
+
+def grain_for(grain: str, calendar: str) -> Grain:
+    """The grain of the same unit in ``calendar``: ``("month", "solar_hijri")`` ->
+    ``"sh_month"``, ``("sh_quarter", "gregorian")`` -> ``"quarter"``. Weeks stay ISO weeks
+    (Monday to Sunday, numbered in the ISO week-year) in both calendars:
+    ``("week", "solar_hijri")`` -> ``"week"``."""
+    unit = base_grain(grain)
+    if calendar not in CALENDARS:
+        raise KpiXlError(f"unknown calendar {calendar!r}: expected one of {', '.join(CALENDARS)}")
+    if calendar == "solar_hijri" and unit != "week":
+        return check_grain("sh_" + unit)
+    return unit
+
+
+@cache
+def _solar_hijri(day: dt.date) -> tuple[int, int]:
+    """The Solar Hijri year and month of a Gregorian day."""
+    jalali = JalaliDate(day)  # type: ignore[no-untyped-call]
+    return int(jalali.year), int(jalali.month)
+
+
+@cache
+def _solar_hijri_month(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """First and last Gregorian day of Solar Hijri ``year``-``month``."""
+    try:
+        start = JalaliDate(year, month, 1).to_gregorian()  # type: ignore[no-untyped-call]
+    except ValueError as err:
+        raise KpiXlError(f"Solar Hijri year {year} is out of range: {err}") from None
+    return start, start + dt.timedelta(days=JalaliDate.days_in_month(month, year) - 1)
 
 
 def iso_weeks(year: int) -> int:
@@ -55,7 +128,19 @@ def key_of(day: dt.date, grain: str) -> str:
         return f"{iso.year:04d}-W{iso.week:02d}"
     if g == "quarter":
         return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+    if g in SOLAR_HIJRI_GRAINS:
+        year, month = _solar_hijri(as_date(day))
+        if g == "sh_quarter":
+            return f"{year:04d}-Q{(month - 1) // 3 + 1}"
+        return f"{year:04d}-{month:02d}"
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def year_of(day: dt.date, grain: str) -> int:
+    """The plan year ``day`` belongs to in the grain's calendar, the year whose
+    :func:`periods_of_year` holds it: the Solar Hijri year for ``sh_*`` grains, the ISO
+    week-year for weeks, else the calendar year."""
+    return int(key_of(as_date(day), grain)[:4])
 
 
 def period_key(dates: pd.Series | pd.DatetimeIndex, grain: str) -> pd.Series:
@@ -85,6 +170,10 @@ def bounds(key: str, grain: str) -> tuple[dt.date, dt.date]:
             f"period {key!r} is not a {g} key: expected a key such as {_KEY_EXAMPLES[g]!r}"
         )
     year, part = int(match.group(1)), int(match.group(2))
+    if g == "sh_month":
+        return _solar_hijri_month(year, part)
+    if g == "sh_quarter":
+        return _solar_hijri_month(year, 3 * part - 2)[0], _solar_hijri_month(year, 3 * part)[1]
     if g == "month":
         start = dt.date(year, part, 1)
         end = dt.date(year + part // 12, part % 12 + 1, 1) - dt.timedelta(days=1)
@@ -133,7 +222,7 @@ def same_period_last_year(key: str, grain: str) -> str:
 
 @cache
 def _year_periods(year: int, grain: str) -> tuple[str, ...]:
-    g = check_grain(grain)
+    g = base_grain(grain)
     if g == "month":
         return tuple(f"{year:04d}-{m:02d}" for m in range(1, 13))
     if g == "quarter":
@@ -143,7 +232,8 @@ def _year_periods(year: int, grain: str) -> tuple[str, ...]:
 
 def periods_of_year(year: int, grain: str) -> list[str]:
     """All period keys of a plan year: 12 months, 4 quarters, or its 52/53 ISO weeks
-    (the weeks whose Thursday falls in ``year``)."""
+    (the weeks whose Thursday falls in ``year``). For ``sh_month`` and ``sh_quarter``,
+    ``year`` is the Solar Hijri year (1405 runs from 21 March 2026 to 20 March 2027)."""
     return list(_year_periods(year, grain))
 
 
@@ -156,10 +246,187 @@ def as_date(value: dt.date | pd.Timestamp) -> dt.date:
 
 def number(key: str) -> int:
     """A period key as a number that sorts as the periods do (formulas compare these):
-    ``2026-03`` -> 202603, ``2026-W05`` -> 202605, ``2026-Q1`` -> 20261."""
+    ``2026-03`` -> 202603, ``2026-W05`` -> 202605, ``2026-Q1`` -> 20261; Solar Hijri keys
+    the same way (``1405-07`` -> 140507)."""
     return int(key.replace("-W", "").replace("-Q", "").replace("-", ""))
 
 
 def day_of(day: dt.date, key: str, grain: str) -> int:
     """The day's position in its period, from 1 (the period's first day)."""
     return (day - bounds(key, grain)[0]).days + 1
+
+
+# --- labels ----------------------------------------------------------------------------
+#
+# Sources: CLDR 37 (cldr-dates-modern ca-gregorian.json, cldr-cal-persian-full
+# ca-persian.json) for the month and quarter names and the order of name and year
+# (yMMMM, yMMM, yQQQ); the Hebrew spellings of the Solar Hijri months from Hebrew
+# Wikibooks' Persian dictionary ("פרסית/מילון/ימים וחודשים"; CLDR has only the Latin
+# names for he, fi and uz, which those languages keep). Choices beyond CLDR:
+#
+# * fi quarters follow Finnish financial reporting ("heinä–syyskuu 2026", "7–9/26")
+#   and weeks its "vko 5/2026" habit;
+# * fa Solar Hijri quarters are the seasons in the narrow form ("پاییز ۰۵": Mehr-Azar
+#   is autumn), the Gregorian ones CLDR's "س‌م۳";
+# * the short forms use a two-digit year ("Oct 26", "مهر ۰۵") where the name comes
+#   first; uz, whose patterns start with the year, keeps it whole.
+#
+# Placeholders: {name} {abbr} (the month's), {year} {yy}, {q} {q_word} {season},
+# {first} {last} (first month's short and last month's full name of the quarter),
+# {first_n} {last_n} (their numbers), {w} (ISO week number).
+
+_GREGORIAN_EN = (
+    "January February March April May June July August September October November December"
+)
+_SH_LATIN = "Farvardin Ordibehesht Khordad Tir Mordad Shahrivar Mehr Aban Azar Dey Bahman Esfand"
+
+
+@dataclass(frozen=True)
+class Words:
+    """One language's names and label patterns (see the comment above :data:`LABELS`)."""
+
+    months: tuple[str, ...]
+    months_short: tuple[str, ...]
+    sh_months: tuple[str, ...]
+    patterns: dict[str, str]
+    quarter_words: tuple[str, ...] = ("1", "2", "3", "4")
+    seasons: tuple[str, ...] = ("1", "2", "3", "4")
+
+    def pattern(self, grain: str, short: bool) -> str:
+        """The pattern of ``grain``: its own (``sh_quarter_short``) or its unit's."""
+        suffix = "_short" if short else ""
+        return self.patterns.get(grain + suffix) or self.patterns[base_grain(grain) + suffix]
+
+
+def _names(text: str) -> tuple[str, ...]:
+    names = tuple(text.split())
+    assert len(names) == 12, names
+    return names
+
+
+#: Month names and label patterns per language: the one table labels come from.
+LABELS: dict[str, Words] = {
+    "en": Words(
+        months=_names(_GREGORIAN_EN),
+        months_short=_names("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"),
+        sh_months=_names(_SH_LATIN),
+        patterns={
+            "month": "{name} {year}",
+            "month_short": "{abbr} {yy}",
+            "quarter": "Q{q} {year}",
+            "quarter_short": "Q{q} {yy}",
+            "week": "Week {w}, {year}",
+            "week_short": "W{w} {yy}",
+        },
+    ),
+    "fi": Words(
+        months=_names(
+            "tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu "
+            "lokakuu marraskuu joulukuu"
+        ),
+        months_short=_names("tammi helmi maalis huhti touko kesä heinä elo syys loka marras joulu"),
+        sh_months=_names(_SH_LATIN),
+        patterns={
+            "month": "{name} {year}",
+            "month_short": "{abbr} {yy}",
+            "quarter": "{first}–{last} {year}",
+            "quarter_short": "{first_n}–{last_n}/{yy}",
+            "week": "viikko {w}/{year}",
+            "week_short": "vko {w}/{yy}",
+        },
+    ),
+    "he": Words(
+        months=_names("ינואר פברואר מרץ אפריל מאי יוני יולי אוגוסט ספטמבר אוקטובר נובמבר דצמבר"),
+        months_short=_names("ינו׳ פבר׳ מרץ אפר׳ מאי יוני יולי אוג׳ ספט׳ אוק׳ נוב׳ דצמ׳"),
+        sh_months=_names("פרברדין אורדיבהשת חורדאד תיר מורדאד שהריבר מהר אבאן אזר די בהמן אספנד"),
+        patterns={
+            "month": "{name} {year}",
+            "month_short": "{abbr} {yy}",
+            "quarter": "רבעון {q} {year}",
+            "quarter_short": "Q{q} {yy}",
+            "week": "שבוע {w} בשנת {year}",
+            "week_short": "שבוע {w}, {yy}",
+        },
+    ),
+    "fa": Words(
+        # CLDR's format forms: the ezafe (ـهٔ) joins a month ending in ه to its year
+        months=_names("ژانویهٔ فوریهٔ مارس آوریل مهٔ ژوئن ژوئیهٔ اوت سپتامبر اکتبر نوامبر دسامبر"),
+        months_short=_names(
+            "ژانویهٔ فوریهٔ مارس آوریل مهٔ ژوئن ژوئیهٔ اوت سپتامبر اکتبر نوامبر دسامبر"
+        ),
+        sh_months=_names("فروردین اردیبهشت خرداد تیر مرداد شهریور مهر آبان آذر دی بهمن اسفند"),
+        quarter_words=("اول", "دوم", "سوم", "چهارم"),
+        seasons=("بهار", "تابستان", "پاییز", "زمستان"),
+        patterns={
+            "month": "{name} {year}",
+            "month_short": "{abbr} {yy}",
+            "quarter": "سه‌ماههٔ {q_word} {year}",
+            "quarter_short": "س‌م{q} {yy}",
+            "sh_quarter_short": "{season} {yy}",
+            "week": "هفتهٔ {w}م {year}",
+            "week_short": "هفتهٔ {w}م {yy}",
+        },
+    ),
+    "uz": Words(
+        months=_names("yanvar fevral mart aprel may iyun iyul avgust sentabr oktabr noyabr dekabr"),
+        months_short=_names("yan fev mar apr may iyn iyl avg sen okt noy dek"),
+        sh_months=_names(_SH_LATIN),
+        patterns={
+            "month": "{name}, {year}",
+            "month_short": "{abbr}, {yy}",
+            "quarter": "{year}, {q}-chorak",
+            "quarter_short": "{year}, {q}-ch",
+            "week": "{year}, {w}-hafta",
+            "week_short": "{year}, {w}-hafta",
+        },
+    ),
+}
+assert set(LABELS) == set(LANGUAGES), "every language needs its labels"
+
+#: Digit systems a label can be written in.
+DIGITS = ("latin", "persian")
+
+
+def _label(key: str, grain: str, lang: str, digits: str, short: bool) -> str:
+    g = check_grain(grain)
+    if lang not in LABELS:
+        raise KpiXlError(f"unknown language {lang!r}: expected one of {', '.join(LABELS)}")
+    if digits not in DIGITS:
+        raise KpiXlError(f"unknown digits {digits!r}: expected one of {', '.join(DIGITS)}")
+    bounds(key, g)  # validates the key (a week 53 of a 52-week year included)
+    words = LABELS[lang]
+    year, part = int(key[:4]), int(key.rsplit("-", 1)[1].lstrip("WQ"))
+    solar = g in SOLAR_HIJRI_GRAINS
+    names = words.sh_months if solar else words.months
+    short_names = words.sh_months if solar else words.months_short
+    unit = base_grain(g)
+    first_n, last_n = (3 * part - 2, 3 * part) if unit == "quarter" else (part, part)
+    values = {
+        "year": str(year),
+        "yy": f"{year % 100:02d}",
+        "name": names[part - 1] if unit == "month" else "",
+        "abbr": short_names[part - 1] if unit == "month" else "",
+        "q": str(part),
+        "q_word": words.quarter_words[part - 1] if unit == "quarter" else "",
+        "season": words.seasons[part - 1] if unit == "quarter" else "",
+        "first": short_names[first_n - 1] if unit != "week" else "",
+        "last": names[last_n - 1] if unit != "week" else "",
+        "first_n": str(first_n),
+        "last_n": str(last_n),
+        "w": str(part),
+    }
+    text = words.pattern(g, short).format(**values)
+    return to_persian_digits(text) if digits == "persian" else text
+
+
+def period_label(key: str, grain: str, lang: str, *, digits: str = "latin") -> str:
+    """The period ``key`` as a reader of ``lang`` names it: ``"October 2026"``,
+    ``"Mehr 1405"``, ``"Q3 2026"``, ``"Week 5, 2026"``; ``"مهر ۱۴۰۵"`` with
+    ``lang="fa", digits="persian"``. Names come from :data:`LABELS`."""
+    return _label(key, grain, lang, digits, short=False)
+
+
+def short_period_label(key: str, grain: str, lang: str, *, digits: str = "latin") -> str:
+    """A compact :func:`period_label` for narrow column headers: ``"Oct 26"``,
+    ``"Q3 26"``, ``"W5 26"``, ``"loka 26"``, ``"مهر ۰۵"`` (two-digit years)."""
+    return _label(key, grain, lang, digits, short=True)

@@ -24,7 +24,6 @@ from kpi_xl.fileio import atomic_path
 from kpi_xl.ingest import Ingested, load_report
 from kpi_xl.ingest.aggregate import aggregate
 from kpi_xl.ingest.canonical import with_ranges
-from kpi_xl.plan.layout import plan_layout
 from kpi_xl.plan.model import (
     ID_COLUMNS,
     YEAR_KEY,
@@ -33,6 +32,7 @@ from kpi_xl.plan.model import (
     period_stamps,
     plan_measures,
 )
+from kpi_xl.plan.placement import plan_layout
 from kpi_xl.plan.scopes import (
     build_plan_data,
     check_currencies,
@@ -44,7 +44,6 @@ from kpi_xl.plan.targets import Targets, load_targets
 from kpi_xl.workbook.writer import ExtraSheet, write_workbook
 
 Progress = Callable[[str], None]
-DataArg = pd.DataFrame | str | Path | Sequence[str | Path]
 
 #: A data source naming bundled sample data: ``sample:ecommerce``.
 SAMPLE_PREFIX = "sample:"
@@ -67,8 +66,15 @@ class DataSource:
         return PATH_SEPARATOR.join(str(p.resolve()) for p in self.paths)
 
 
+#: What the API takes as data.
+DataArg = pd.DataFrame | str | Path | Sequence[str | Path] | DataSource
+
+
 def source_of(data: DataArg) -> DataSource:
-    """The data source of an API argument: a DataFrame, a path or several paths."""
+    """The data source of an API argument: a DataFrame, a path, several paths, or a data
+    source as it is (the bundled sample: ``DataSource(sample="ecommerce")``)."""
+    if isinstance(data, DataSource):
+        return data
     if isinstance(data, pd.DataFrame):
         return DataSource(frame=data)
     if isinstance(data, str | Path):
@@ -271,6 +277,8 @@ def build_plan(
     macro: bool = False,
     data_source: str | None = None,
     progress: Progress | None = None,
+    calendar: str | None = None,
+    digits: str | None = None,
 ) -> Path:
     """Build a KPI plan workbook from channel data; returns the path written.
 
@@ -282,13 +290,16 @@ def build_plan(
     (``{"USD": 0.92}``: 1 USD = 0.92 of the plan currency), needed when the data's money is
     in other currencies; ``gross_margin`` (0.35 = 35 %) turns Revenue ROI into ROI.
     ``data_source`` is what the Settings sheet records for refresh (default: the paths
-    given, or ``sample:NAME``).
+    given, or ``sample:NAME``). ``calendar`` ("gregorian" or "solar_hijri") and ``digits``
+    ("latin" or "persian") default to the language's (Solar Hijri months and Persian digits
+    for Persian); in a Solar Hijri plan ``year`` is a Solar Hijri year (1405).
     """
     out = Path(out)
     check_output(out, macro=macro)
     spec = load_template(template).with_choices(
-        lang=lang, year=year, grain=grain, gross_margin=gross_margin, fx=parse_fx(fx)
-    )
+        lang=lang, year=year, grain=grain, gross_margin=gross_margin, fx=parse_fx(fx),
+        calendar=calendar, digits=digits,
+    )  # fmt: skip
     user_targets: dict[Any, float] = (
         load_targets(targets) if isinstance(targets, str | Path) else dict(targets or {})
     )

@@ -9,7 +9,7 @@ RTL_LANGUAGES = frozenset({"fa", "he"})
 #: Each language's name in English, for help texts and messages.
 LANGUAGE_NAMES = {
     "en": "English",
-    "fa": "Persian",
+    "fa": "Persian (Farsi)",
     "he": "Hebrew",
     "fi": "Finnish",
     "uz": "Uzbek",

@@ -22,8 +22,7 @@ from anatomy import anatomy  # noqa: E402
 from engines import compare_cached, formualizer_recalc, libreoffice_recalc  # noqa: E402
 from xml_golden import CASES, normalized_parts, write_golden  # noqa: E402
 
-from kpi_xl.pipeline import build_plan  # noqa: E402
-from kpi_xl.sample_data import load_sample  # noqa: E402
+from kpi_xl.pipeline import DataSource, build_plan  # noqa: E402
 
 ANATOMY_CASES = {"ecommerce-en": ("ecommerce", "en"), "leadgen-he": ("leadgen", "he")}
 
@@ -43,7 +42,9 @@ def main() -> None:
         tmp = Path(folder)
         built = {}
         for key, (template, lang) in {**CASES, **ANATOMY_CASES}.items():
-            path = build_plan(load_sample(), tmp / f"{key}.xlsx", template=template, lang=lang)
+            path = build_plan(
+                DataSource(sample="ecommerce"), tmp / f"{key}.xlsx", template=template, lang=lang
+            )
             checked(path, tmp)
             built[key] = path
         for key in CASES:

@@ -50,19 +50,84 @@ def render(plan: Path, out_dir: Path, dpi: int = 80) -> list[Path]:
     return written
 
 
+#: A laptop screen at 100 %, in pixels (96 dpi).
+SCREEN = (1366, 768)
+
+
+def _screen_copy(plan: Path, out: Path) -> None:
+    """A copy of ``plan`` whose first sheet prints at 100 % on A3 landscape with no margins,
+    header or footer: its first page is the sheet as a screen at 100 % shows it."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(plan) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                xml = data.decode("utf-8")
+                xml = xml.replace('<pageSetUpPr fitToPage="1"/>', "")
+                xml = re.sub(r"<pageMargins[^>]*/>", '<pageMargins left="0" right="0" '
+                             'top="0" bottom="0" header="0" footer="0"/>', xml)  # fmt: skip
+                xml = re.sub(r"<pageSetup[^>]*/>",
+                             '<pageSetup paperSize="8" scale="100" orientation="landscape"/>',
+                             xml)  # fmt: skip
+                xml = re.sub(r"<headerFooter>.*?</headerFooter>", "", xml, flags=re.S)
+                data = xml.encode("utf-8")
+            zout.writestr(item, data)
+
+
+def render_screen(plan: Path, target: Path, rtl: bool = False) -> Path:
+    """``target``: the Overview's first 1366x768 pixels at 100 % (from the right edge for a
+    right-to-left sheet), rendered by LibreOffice."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / f"screen{plan.suffix}"
+        _screen_copy(plan, copy)
+        soffice, pdftoppm = shutil.which("soffice"), shutil.which("pdftoppm")
+        if not soffice or not pdftoppm:
+            raise SystemExit("needs LibreOffice (soffice) and poppler-utils (pdftoppm) on PATH")
+        profile = Path(tmp) / "profile"
+        subprocess.run(
+            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+             "--convert-to", "pdf", "--outdir", tmp, str(copy)],
+            check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+        stem = Path(tmp) / "screen"
+        subprocess.run(
+            [pdftoppm, "-r", "96", "-png", "-singlefile", "-f", "1", "-l", "1",
+             str(Path(tmp) / "screen.pdf"), str(stem)],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        page = Image.open(stem.with_suffix(".png"))
+        width, height = SCREEN
+        left = page.width - width if rtl else 0
+        page.crop((left, 0, left + width, height)).save(target)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("plan", nargs="?", help="a plan workbook (default: build the demo)")
     parser.add_argument("-o", "--output", default=str(ROOT / "docs" / "images"))
     parser.add_argument("--lang", default="en", help="language of the demo plan")
+    parser.add_argument(
+        "--screen", action="store_true",
+        help="write overview_screen_LANG.png: the Overview's first 1366x768 screen at 100 %%",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         plan = Path(args.plan) if args.plan else None
         if plan is None:
-            from kpi_xl.pipeline import build_plan
-            from kpi_xl.sample_data import load_sample
+            from kpi_xl.pipeline import DataSource, build_plan
 
-            plan = build_plan(load_sample(), Path(tmp) / "kpi_plan.xlsx", lang=args.lang)
+            plan = build_plan(
+                DataSource(sample="ecommerce"), Path(tmp) / "kpi_plan.xlsx", lang=args.lang
+            )
+        if args.screen:
+            target = Path(args.output) / f"overview_screen_{args.lang}.png"
+            print(f"wrote {render_screen(plan, target, rtl=args.lang in ('fa', 'he'))}")
+            return 0
         for path in render(plan, Path(args.output)):
             print(f"wrote {path}")
     return 0

@@ -39,6 +39,12 @@ def catalog_snapshot() -> dict[str, Any]:
                 "expression": kpi.expression.text,
                 "sources": "same platform" if kpi.matched else "blended",
                 "names": {lang: kpi.names[lang] for lang in LANGUAGES},
+                "definitions": {lang: kpi.describe(lang) for lang in LANGUAGES},
+                "kind": kpi.kind,
+                "pace_kind": kpi.pace_kind,
+                "starts_at": kpi.starts_at,
+                "derived_target": kpi.derived_target,
+                "min_bases": dict(kpi.min_bases),
             }
             for kpi in catalog.kpis().values()
         ],
@@ -50,6 +56,7 @@ def catalog_snapshot() -> dict[str, Any]:
                 "systems": list(m.systems),
                 "unit": m.unit,
                 "non_additive": m.non_additive,
+                "notes": {lang: m.note_in(lang) for lang in LANGUAGES},
             }
             for m in catalog.measures().values()
         ],

@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "kpi_xl.fileio",
             "kpi_xl.resources",
             "kpi_xl.periods",
+            "kpi_xl.digits",
             "kpi_xl.spreadsheet",
             "kpi_xl.extras",
             "kpi_xl.style",

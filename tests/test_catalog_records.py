@@ -12,7 +12,7 @@ import pytest
 from catalog_support import GOLDEN, catalog_snapshot, snapshot_text
 
 from kpi_xl import catalog
-from kpi_xl.catalog import LANGUAGES
+from kpi_xl.catalog import LANGUAGES, records
 
 # -- coverage --------------------------------------------------------------------------------
 
@@ -159,6 +159,54 @@ def test_same_platform_kpis_read_only_platform_measures() -> None:
     same = {k for k, kpi in catalog.kpis().items() if kpi.matched}
     assert {"cost_per_conversion", "roas", "cost_per_lead", "ctr", "frequency"} <= same
     assert not {"blended_cpa", "blended_cpl", "key_event_rate", "cac", "roi"} & same
+
+
+# -- definitions and notes in every language --------------------------------------------------
+
+
+def _raw_kpi(definition: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = dict(records._load_yaml("kpis.yaml")[0])
+    raw["definition"] = definition
+    return raw
+
+
+def test_definitions_and_notes_are_given_in_every_language() -> None:
+    kpi = catalog.get("csat")
+    assert kpi.definition == kpi.describe("en") == kpi.definitions["en"]
+    assert "4 or 5 on a 1-5 scale" in kpi.definition
+    assert "۴ یا ۵" in kpi.describe("fa") and "4 או 5" in kpi.describe("he")
+    users = catalog.measures()["users"]
+    assert users.note == users.note_in("en") and users.note_in("fi") != users.note
+    sessions = catalog.measures()["sessions"]  # a measure without a note
+    assert sessions.notes == {} and sessions.note == sessions.note_in("uz") == ""
+    with pytest.raises(KeyError, match="KPI 'csat': definition: no text in 'de'"):
+        kpi.describe("de")
+
+
+def test_a_definition_must_map_every_language() -> None:
+    known = catalog.measures()
+    english = {"en": "Revenue in the period."}
+    with pytest.raises(catalog.CatalogError, match="KPI 'revenue': definition must map each"):
+        records._kpi(_raw_kpi("Revenue in the period."), known)  # the old string form
+    with pytest.raises(catalog.CatalogError, match="KPI 'revenue': definition missing in fa, uz"):
+        records._kpi(_raw_kpi({**english, "he": "הכנסות", "fi": "Liikevaihto"}), known)
+    every = {lang: f"text {lang}" for lang in LANGUAGES}
+    with pytest.raises(catalog.CatalogError, match="definition has unknown languages xx"):
+        records._kpi(_raw_kpi({**every, "xx": "?"}), known)
+    kpi = records._kpi(_raw_kpi({**every, "fi": "  two\n  lines "}), known)
+    assert kpi.describe("fi") == "two lines" and kpi.definition == "text en"
+
+
+def test_a_measure_note_must_map_every_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = dict.fromkeys(LANGUAGES, "Users")
+    raw = {"aggregation": "whole", "record": "site", "unit": "count", "names": names}
+    monkeypatch.setattr(records, "_load_yaml", lambda name: {"users": {**raw, "note": "x"}})
+    with pytest.raises(catalog.CatalogError, match="measure 'users': note must map each"):
+        records.measures.__wrapped__()
+    note = {"en": "Distinct users.", "fa": "کاربران یکتا"}
+    monkeypatch.setattr(records, "_load_yaml", lambda name: {"users": {**raw, "note": note}})
+    with pytest.raises(catalog.CatalogError, match="measure 'users': note missing in he, fi, uz"):
+        records.measures.__wrapped__()
 
 
 # -- golden snapshot -------------------------------------------------------------------------

@@ -22,15 +22,16 @@ from kpi_xl.mail.summary import read_summary
 from kpi_xl.pipeline import build_plan, plan_model
 from kpi_xl.plan import layout as layout_module
 from kpi_xl.plan.judgement import judged
-from kpi_xl.plan.layout import from_data, plan_layout, to_data
+from kpi_xl.plan.layout import from_data, to_data
 from kpi_xl.plan.model import ALL
+from kpi_xl.plan.placement import plan_layout
 from kpi_xl.plan.planfile import SCHEMA, meta_rows, parse_meta_rows, read_meta
 from kpi_xl.plan.spec import load_template
 from kpi_xl.refreshing import refresh
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 REORDERED = (
-    "status", "kpi", "data_note", "target", "actual", "pace", "attainment",
+    "kpi", "data_note", "target", "actual", "pace", "attainment", "status", "gap",
     "change", "unit", "trend", "previous", "progress", "last_year", "vs_last_year",
     "ytd_actual", "ytd_target", "fy_target",
 )  # fmt: skip
@@ -59,8 +60,8 @@ def test_reordering_overview_columns_in_one_place_moves_every_reader(
     ws = quiet_load(plan, data_only=True).worksheets[0]
     headers = [ws.cell(ov.header_row + 1, c + 1).value for c in range(len(REORDERED))]
     assert headers == [
-        "Status", "KPI", "Data note", "Target", "Actual", "Pace to period end",
-        "Attainment", "Change, same days", "Unit", "Trend", "Previous period, same days",
+        "KPI", "Data note", "Target", "Actual", "Pace to period end", "Attainment", "Status",
+        "Gap to target", "Change, same days", "Unit", "Trend", "Previous period, same days",
         "Progress vs full target", "Last year, same days", "vs last year", "Year to date",
         "Year-to-date target", "Full-year target",
     ]  # fmt: skip

@@ -26,16 +26,21 @@ from kpi_xl.errors import KpiXlError
 from kpi_xl.excel.export import export_macro_free
 from kpi_xl.pipeline import build_plan
 from kpi_xl.plan.planfile import read_meta
+from kpi_xl.spreadsheet import a1
 from kpi_xl.workbook import vba_project
 from kpi_xl.workbook.vba_project import (
     DICTIONARY_CLASS,
     KPI_MODULE,
     REFRESH_MACRO,
+    RESERVED_COLS,
+    RESERVED_ROWS,
     UDF_MODULE,
     XLWINGS_MODULE,
+    button_caption,
     project_bin,
     vba_sources,
     vba_text,
+    with_texts,
     xlwings_vba_version,
 )
 
@@ -130,6 +135,18 @@ def values(path: Path) -> Iterator[tuple[str, str, Any]]:
                     yield ws.title, cell.coordinate, cell.value
 
 
+def button_area(path: Path) -> set[tuple[str, str]]:
+    """The Overview cells kept for the Refresh button and its note (only an .xlsm fills
+    them)."""
+    layout = read_meta(quiet_load(path), path).layout
+    button = layout.overview.button
+    return {
+        (layout.sheets["overview"], a1(r, c))
+        for r in range(button.row, button.row + RESERVED_ROWS)
+        for c in range(button.col, button.col + RESERVED_COLS)
+    }
+
+
 # -- the VBA project --------------------------------------------------------------------------
 
 
@@ -137,7 +154,7 @@ def test_the_project_holds_every_module_with_its_source(xlsm: Path) -> None:
     modules = vba_modules(xlsm)
     assert set(MODULES) <= set(modules)
     kpi = (VBA_DIR / "KpiXl.bas").read_text(encoding="utf-8")
-    assert modules[KPI_MODULE] == _lf(kpi)
+    assert modules[KPI_MODULE] == _lf(with_texts(kpi, LANG))  # its texts in Finnish
     assert f"Public Sub {REFRESH_MACRO}()" in modules[KPI_MODULE]
     assert 'RunPython "import kpi_xl.excel.entry as e; e.refresh_from_excel()"' in kpi
     udfs = (VBA_DIR / "xlwings_udfs.bas").read_text(encoding="utf-8")
@@ -213,7 +230,7 @@ def test_the_refresh_button_runs_the_macro_and_covers_nothing(xlsm: Path) -> Non
     assert vml is not None, "Overview has no VML drawing"
     assert f"<x:FmlaMacro>[0]!{REFRESH_MACRO}</x:FmlaMacro>" in vml
     assert 'ObjectType="Button"' in vml and "<x:PrintObject>False</x:PrintObject>" in vml
-    assert label("refresh_button", LANG) in vml
+    assert button_caption(LANG) in vml and label("refresh_button", LANG) in vml
     anchor = re.search(r"<x:Anchor>([^<]+)</x:Anchor>", vml)
     assert anchor
     col1, _, row1, _, col2, _, row2, _ = (int(v) for v in anchor.group(1).split(","))
@@ -241,11 +258,13 @@ def test_openpyxl_reads_the_xlsm_with_its_project(xlsm: Path) -> None:
 def test_it_is_the_same_plan_as_the_xlsx(xlsm: Path, demo_plan: Callable[..., Path]) -> None:
     xlsx = demo_plan("ecommerce", LANG)
     stamp = read_meta(quiet_load(xlsx), xlsx).layout.overview.info["last_refreshed"]
-    skip = (stamp.sheet, stamp.a1)  # built a few seconds apart
-    plain = {(s, c): v for s, c, v in values(xlsx) if (s, c) != skip}
-    macro = {(s, c): v for s, c, v in values(xlsm) if (s, c) != skip}
-    assert plain == macro
-    assert formulas(xlsx) == formulas(xlsm)
+    skip = {(stamp.sheet, stamp.a1)}  # built a few seconds apart
+    plain = {(s, c): v for s, c, v in values(xlsx) if (s, c) not in skip}
+    macro = {(s, c): v for s, c, v in values(xlsm) if (s, c) not in skip}
+    note = button_area(xlsm)  # the note beside the button: the .xlsm's only addition
+    assert not note & set(plain) and note & set(macro)
+    assert plain == {k: v for k, v in macro.items() if k not in note}
+    assert formulas(xlsx) == {k: f for k, f in formulas(xlsm).items() if k not in note}
 
 
 def test_the_suffix_must_match_the_macros(tmp_path: Path) -> None:
@@ -297,7 +316,7 @@ def test_libreoffice_opens_it_with_its_macros_and_button(xlsm: Path, tmp_path: P
     assert kpi and f"Public Sub {REFRESH_MACRO}()" in kpi.group(1)
     assert "RunPython &quot;import kpi_xl.excel.entry" in kpi.group(1)
     button = re.search(r"<form:button\b[^>]*>", flat)
-    assert button and f'form:label="{label("refresh_button", LANG)}"' in button.group(0)
+    assert button and f'form:label="{button_caption(LANG)}"' in button.group(0)
     assert f"vnd.sun.star.script:VBAProject.{KPI_MODULE}.{REFRESH_MACRO}?" in flat
 
 
@@ -325,9 +344,12 @@ def test_the_emailed_copy_has_no_macros_and_no_button(xlsm: Path, emailed: Path)
 
 
 def test_the_emailed_copy_shows_the_same_values(xlsm: Path, emailed: Path) -> None:
+    """Every value but the note beside the button, which is about the button."""
     emailed_values = {(s, c): v for s, c, v in values(emailed)}
-    assert emailed_values == {(s, c): v for s, c, v in values(xlsm)}
-    assert formulas(emailed) == formulas(xlsm)
+    note = button_area(xlsm)
+    assert not note & set(emailed_values)
+    assert emailed_values == {(s, c): v for s, c, v in values(xlsm) if (s, c) not in note}
+    assert formulas(emailed) == {k: f for k, f in formulas(xlsm).items() if k not in note}
     wb = quiet_load(emailed)
     assert wb.vba_archive is None
     read_meta(wb, emailed)

@@ -94,7 +94,7 @@ def _actual(wb: Any, sheet: str, kpi_name: str) -> Any:
     """The current period's (September's) actual of a KPI on a channel sheet."""
     ws = wb[sheet]
     header = [c.value for c in ws[3]]
-    col = header.index("2026-09") + 1
+    col = header.index("September 2026") + 1  # the header names the month
     for row in ws.iter_rows(min_row=5):
         if row[0].value == kpi_name:
             return ws.cell(row[0].row, col).value

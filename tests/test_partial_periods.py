@@ -24,14 +24,16 @@ from kpi_xl.catalog import status_label
 from kpi_xl.catalog.records import get
 from kpi_xl.pipeline import build_plan, plan_model
 from kpi_xl.plan.judgement import Figures, figures, selection
+from kpi_xl.plan.layout import ChannelLayout, PlanLayout
 from kpi_xl.plan.model import ALL, PlanModel
+from kpi_xl.plan.planfile import read_meta
 from kpi_xl.plan.spec import load_template
 from kpi_xl.plan.targets import load_targets
 
 #: Per month: the same figures every day (levels: the value on day d is base + step x d).
 COLUMNS = ("revenue", "sessions", "kes", "churned", "customers", "new", "followers", "cost",
            "delivered", "unsubscribes", "leads")  # fmt: skip
-DAILY = {
+DAILY: dict[str, dict[str, Any]] = {
     month: dict(zip(COLUMNS, values, strict=True))
     for month, values in {
         "2025-09": (800, 1000, 30, 1, 1000, 2, (4000, 1), 100, 200, 1, math.nan),
@@ -183,7 +185,7 @@ HEADERS = {
     "last_year": "Last year, same days", "vs_last_year": "vs last year",
     "pace": "Pace to period end", "progress": "Progress vs full target",
     "ytd_actual": "Year to date", "ytd_target": "Year-to-date target",
-    "fy_target": "Full-year target",
+    "fy_target": "Full-year target", "gap": "Gap to target",
 }  # fmt: skip
 
 
@@ -200,40 +202,61 @@ def _overview(wb: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _channel_row(wb: Any, sheet: str, kpi_name: str, period: str) -> dict[str, Any]:
-    """A channel sheet's actual, target and attainment of ``period`` for a KPI."""
-    ws = wb[sheet]
-    rows = list(ws.iter_rows(values_only=True))
-    col = rows[2].index(period)
-    found = [r[col] for r in rows[3:] if r[0] == kpi_name]
-    return dict(zip(("actual", "target", "attainment"), found[:3], strict=True))
+def _layout(path: Path) -> PlanLayout:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_meta(openpyxl.load_workbook(path, read_only=True), path).layout
+
+
+def _channel_row(wb: Any, layout: ChannelLayout, kpi_id: str, period: str) -> dict[str, Any]:
+    """A channel sheet's actual, target, attainment and status of ``period`` for a KPI
+    (the sheet's hidden key row says which column holds the period)."""
+    ws = wb[layout.sheet]
+    keys = [c.value for c in ws[layout.key_row + 1]]
+    col = keys.index(period) + 1
+    rows = layout.rows[kpi_id]
+    return {key: ws.cell(getattr(rows, key) + 1, col).value
+            for key in ("actual", "target", "attainment", "status")}  # fmt: skip
 
 
 def _stored(value: Any) -> float:
     return math.nan if value in (None, "") else float(value)
 
 
+#: Percentages whose changes the Overview shows in percentage points (x 100: +0.8 pp).
+POINTS = {"churn_rate", "key_event_rate", "sales_growth", "unsubscribe_rate"}
+
+
+def _shown(kpi_id: str, field: str, value: float) -> float:
+    """A figure as the Overview stores it: changes of percentages in points."""
+    scaled = kpi_id in POINTS and field in ("change", "vs_last_year", "gap")
+    return value * 100 if scaled else value
+
+
 def test_the_workbook_stores_the_same_answers(built: tuple[Path, PlanModel]) -> None:
     plan, _ = built
-    wb = _values(plan)
+    wb, layout = _values(plan), _layout(plan)
     overview = _overview(wb)
     for kpi_id, (scope, *expected) in EXPECTED.items():
         want = dict(zip(FIELDS, expected, strict=True))
-        name = get(kpi_id).name("en")
         if scope == ALL:
-            row = overview[name]
+            row = overview[get(kpi_id).name("en")]
             assert row["status"] == status_label(want["status"], "en"), kpi_id
             for field in FIELDS:
                 if field != "status":
-                    assert _close(_stored(row[field]), float(want[field])), (kpi_id, field)
+                    expected_value = _shown(kpi_id, field, float(want[field]))
+                    assert _close(_stored(row[field]), expected_value), (kpi_id, field)
         else:
-            sheet = {"organic_social": "Organic social", "email": "Email"}[scope]
-            row = _channel_row(wb, sheet, name, "2026-10")
+            row = _channel_row(wb, layout.channels[scope], kpi_id, "2026-10")
             for field in ("actual", "target", "attainment"):
                 assert _close(_stored(row[field]), float(want[field])), (kpi_id, field)
+            assert row["status"] == status_label(want["status"], "en"), kpi_id
     revenue = overview["Revenue"]
     assert _close(revenue["pace"], 37200) and _close(revenue["progress"], 12000 / 36000)
-    assert wb["Overview"]["B4"].value == "Latest period"
+    assert _close(revenue["gap"], 37200 - 36000)  # on pace for 1,200 more than the target
+    assert _close(overview["Churn rate"]["gap"], (30 / 1200 * F - 0.06) * 100)  # points
+    selector = layout.overview.info["selected"]
+    assert wb[selector.sheet].cell(selector.row + 1, selector.col + 1).value == "Latest period"
 
 
 def test_engines_recompute_every_cell_alike(built: tuple[Path, PlanModel], tmp_path: Path) -> None:
@@ -254,14 +277,16 @@ def test_selecting_september_recomputes_to_what_python_says(
     """A reader picks September in the selector of a copy: both engines recompute every
     Overview figure to Python's figures for a finished September."""
     plan, model = built
-    copy = set_cell(plan, tmp_path / "september.xlsx", "Overview", "B4", "2026-09")
+    ov = _layout(plan).overview
+    selector, current = ov.info["selected"], ov.info["current_period"]
+    copy = set_cell(plan, tmp_path / "september.xlsx", selector.sheet, selector.a1, "2026-09")
     for engine in ("libreoffice", "formualizer"):
         if engine == "libreoffice":
             out = libreoffice_recalc(copy, tmp_path / "lo")
         else:
             out = formualizer_recalc(copy, tmp_path / "fz.xlsx")
         wb = _values(out)
-        assert wb["Overview"]["B5"].value == "2026-09", engine
+        assert wb[current.sheet].cell(current.row + 1, current.col + 1).value == "2026-09"
         overview = _overview(wb)
         for kpi_id in TEMPLATE["overall"]:
             want = _python_row(model, kpi_id, "2026-09")
@@ -270,7 +295,7 @@ def test_selecting_september_recomputes_to_what_python_says(
             for field in HEADERS:
                 if field == "status":
                     continue
-                got, expected = _stored(row[field]), float(getattr(want, field))
+                got, expected = _stored(row[field]), _shown(kpi_id, field, getattr(want, field))
                 assert _close(got, expected), (engine, kpi_id, field, got, expected)
     # September is whole: revenue 30 x 1,000 against August's 31 x 1,000
     september = _python_row(model, "revenue", "2026-09")
@@ -315,5 +340,5 @@ def test_demo_revenue_on_pace_for_its_target_is_on_track(
     assert _close(revenue["actual"], so_far) and so_far < 250_000 < so_far * 31 / 20
     assert _close(revenue["pace"], so_far * 31 / 20)
     assert _close(revenue["attainment"], so_far * 31 / 20 / 250_000)
-    assert revenue["status"] == "On track"
+    assert revenue["status"] == "✓ On track"
     assert _close(revenue["progress"], so_far / 250_000)

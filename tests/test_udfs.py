@@ -422,13 +422,13 @@ def test_attainment_bad_arguments(args: tuple[Any, ...], fragment: str) -> None:
 
 
 def test_status() -> None:
-    assert udfs.KPI_STATUS(1.0) == "On track"
-    assert udfs.KPI_STATUS(0.95) == "At risk"
-    assert udfs.KPI_STATUS(0.5) == "Off track"
-    assert udfs.KPI_STATUS("") == "No data"
-    assert udfs.KPI_STATUS(None) == "No data"
-    assert udfs.KPI_STATUS(1.15, 1.2, 1.1) == "At risk"
-    assert udfs.KPI_STATUS(1.15, None, None) == "On track"  # empty cells: the defaults
+    assert udfs.KPI_STATUS(1.0) == "✓ On track"
+    assert udfs.KPI_STATUS(0.95) == "! At risk"
+    assert udfs.KPI_STATUS(0.5) == "✗ Off track"
+    assert udfs.KPI_STATUS("") == "∅ No data"
+    assert udfs.KPI_STATUS(None) == "∅ No data"
+    assert udfs.KPI_STATUS(1.15, 1.2, 1.1) == "! At risk"
+    assert udfs.KPI_STATUS(1.15, None, None) == "✓ On track"  # empty cells: the defaults
     assert udfs.KPI_STATUS(0.95, lang="code") == "at_risk"
     assert udfs.KPI_STATUS(0.95, 1, 0.9, "fi") == catalog.status_label("at_risk", "fi")
     assert udfs.KPI_STATUS(0.95, 0.8, 0.9).startswith("#VALUE! on_track")

@@ -15,8 +15,8 @@ import pytest
 from kpi_xl.catalog import get, status_label
 from kpi_xl.pipeline import build_plan, plan_model
 from kpi_xl.plan.judgement import judged
-from kpi_xl.plan.layout import plan_layout
 from kpi_xl.plan.model import ALL
+from kpi_xl.plan.placement import plan_layout
 from kpi_xl.plan.spec import load_template
 
 HOSTILE = [
@@ -75,8 +75,13 @@ def test_hostile_campaign_names_stay_text(sample: pd.DataFrame, tmp_path: Path) 
         for bad in ("cmd|", "HYPERLINK", "SUM(1+1)", "evil.example"):
             assert bad not in f
     data = openpyxl.load_workbook(out)["Data"]
-    column = [c.value for c in data[1]].index("campaign") + 1
-    cells = [c for row in data.iter_rows(min_col=column, max_col=column) for c in row]
+    header = next(r for r in data.iter_rows(max_row=5) if "campaign" in [c.value for c in r])
+    column = [c.value for c in header].index("campaign") + 1
+    cells = [
+        c
+        for row in data.iter_rows(min_row=header[0].row + 1, min_col=column, max_col=column)
+        for c in row
+    ]
     # XlsxWriter escapes control characters as Excel does (a CR is _x000D_, which Excel
     # shows as the CR); openpyxl leaves the escape as it is
     texts = {re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m[1], 16)), c.value) for c in cells}

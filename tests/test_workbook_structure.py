@@ -48,7 +48,7 @@ def test_anatomy_essentials(demo_plan: Callable[..., Path]) -> None:
             "period", "period_no", "scope", "source", "currency"
         ]  # fmt: skip
     assert a["tables"]["PlanPeriods"]["columns"] == [
-        "period", "period_no", "previous", "last_year", "last_year_previous", "days"
+        "period", "period_no", "previous", "last_year", "last_year_previous", "days", "label"
     ]  # fmt: skip
     assert {
         "kpi_OnTrack", "kpi_AtRisk", "kpi_NearOnTrack", "kpi_NearAtRisk", "kpi_GrossMargin",
@@ -133,6 +133,7 @@ def _renamed(ov: OverviewLayout, key: str, other: str) -> OverviewLayout:
 PLAN_FUNCTIONS = {
     "SUMIFS", "COUNTIFS", "COUNTIF", "COUNT", "IF", "IFERROR", "OR", "AND",
     "INDEX", "MATCH", "ABS", "ROWS", "COLUMNS", "NA", "ISNUMBER", "SUM", "AVERAGE", "ROUND",
+    "SUBSTITUTE",
 }  # fmt: skip
 
 

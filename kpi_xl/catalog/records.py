@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -49,9 +49,21 @@ class Measure:
     record: Literal["site", "platform"]
     unit: str
     names: Mapping[str, str]
-    note: str = ""
+    #: what the measure is, by language (every language, or none for a measure without a note)
+    notes: Mapping[str, str] = field(default_factory=dict)
     systems: tuple[str, ...] = SYSTEMS
     min_base: float = 0.0  # as a denominator: too little to judge a ratio over, below this
+
+    @property
+    def note(self) -> str:
+        """The note in English ("" when the measure has none)."""
+        return self.notes.get("en", "")
+
+    def note_in(self, lang: str) -> str:
+        """The note in ``lang`` ("" when the measure has none)."""
+        if not self.notes:
+            return ""
+        return _in_language(self.notes, lang, f"measure {self.id!r}: note")
 
     @property
     def non_additive(self) -> bool:
@@ -78,7 +90,7 @@ class KPI:
     unit: str
     direction: Direction
     expression: Expression
-    definition: str
+    definitions: Mapping[str, str]  # language -> the definition in that language
     channel_filter: str | None = None
     unbounded: bool = False
     change: Literal["relative", "difference"] = "relative"
@@ -87,6 +99,15 @@ class KPI:
 
     def name(self, lang: str = "en") -> str:
         return self.names.get(lang) or self.names["en"]
+
+    @property
+    def definition(self) -> str:
+        """The definition in English."""
+        return self.definitions["en"]
+
+    def describe(self, lang: str) -> str:
+        """The definition in ``lang`` (the catalog has every language for every KPI)."""
+        return _in_language(self.definitions, lang, f"KPI {self.id!r}: definition")
 
     @property
     def higher_is_better(self) -> bool:
@@ -214,6 +235,30 @@ def _load_yaml(name: str) -> Any:
     return yaml.load(text, Loader=PACKAGE_LOADER)
 
 
+def _in_language(texts: Mapping[str, str], lang: str, what: str) -> str:
+    try:
+        return texts[lang]
+    except KeyError:
+        raise KeyError(f"{what}: no text in {lang!r} (languages: {', '.join(LANGUAGES)})") from None
+
+
+def _check_texts(owner: str, key: str, texts: Any) -> dict[str, str]:
+    """A sentence in every language (``definition`` of a KPI, ``note`` of a measure): a
+    mapping of exactly the languages, each a non-empty text; runs of whitespace become one
+    space (YAML folded lines)."""
+    if not isinstance(texts, dict):
+        raise CatalogError(
+            f"{owner}: {key} must map each language ({', '.join(LANGUAGES)}) to its text"
+        )
+    missing = [lang for lang in LANGUAGES if not str(texts.get(lang) or "").strip()]
+    if missing:
+        raise CatalogError(f"{owner}: {key} missing in {', '.join(missing)}")
+    unknown = sorted(str(lang) for lang in texts if lang not in LANGUAGES)
+    if unknown:
+        raise CatalogError(f"{owner}: {key} has unknown languages {', '.join(unknown)}")
+    return {lang: " ".join(str(texts[lang]).split()) for lang in LANGUAGES}
+
+
 def _check_names(owner: str, names: Any) -> dict[str, str]:
     if not isinstance(names, dict):
         raise CatalogError(f"{owner}: names must map language to text")
@@ -243,7 +288,7 @@ def measures() -> dict[str, Measure]:
             record=raw["record"],
             unit=raw["unit"],
             names=_check_names(f"measure {mid!r}", raw.get("names")),
-            note=str(raw.get("note", "")),
+            notes=_check_texts(f"measure {mid!r}", "note", raw["note"]) if "note" in raw else {},
             systems=systems,
             min_base=float(raw.get("min_base", 0)),
         )
@@ -294,7 +339,7 @@ def _kpi(raw: dict[str, Any], known: Mapping[str, Measure]) -> KPI:
         unit=raw["unit"],
         direction=raw["direction"],
         expression=expr,
-        definition=" ".join(str(raw["definition"]).split()),
+        definitions=_check_texts(f"KPI {kid!r}", "definition", raw.get("definition")),
         channel_filter=channel_filter,
         unbounded=unbounded,
         change=change,
@@ -370,9 +415,9 @@ def _labels() -> dict[str, dict[str, str]]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
-        part: dict[str, dict[str, str]] = yaml.load(
-            entry.read_text(encoding="utf-8"), Loader=PACKAGE_LOADER
-        ) or {}
+        part: dict[str, dict[str, str]] = (
+            yaml.load(entry.read_text(encoding="utf-8"), Loader=PACKAGE_LOADER) or {}
+        )
         for key, names in part.items():
             if key in data:
                 raise CatalogError(f"label {key!r} is defined twice (labels/{entry.name})")

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_xl.catalog.records import label
+from kpi_xl.style import STATUS_SYMBOLS
 
 Status = Literal["on_track", "at_risk", "off_track", "no_data", "too_early", "no_target"]
 #: Every status, in the order counts and legends show them: the three bands, then a KPI
@@ -131,10 +132,10 @@ def status(
 
 
 def status_label(code: str, lang: str = "en") -> str:
-    """The localized label of a status code."""
+    """The localized label of a status code, after its symbol: ``✓ On track``."""
     if code not in STATUSES:
         raise ValueError(f"unknown status {code!r}; expected one of {', '.join(STATUSES)}")
-    return label(f"status_{code}", lang)
+    return f"{STATUS_SYMBOLS[code]} {label(f'status_{code}', lang)}"
 
 
 def _bounds(band: Band, value: str, refs: dict[str, str]) -> list[str]:

@@ -86,3 +86,33 @@ def format_value(
         return f"{sign}{amount} {symbol}"
     _, pattern, decimals = UNIT_FORMATS[unit_format_key(unit, ratio)]
     return pattern.format(shown_value(value, decimals) + 0.0)  # + 0.0: no "-0"
+
+
+def _sections(fmt: str) -> list[str]:
+    """A number format's sections (positive; negative; zero), split outside quotes."""
+    out, current, quoted = [], "", False
+    for ch in fmt:
+        if ch == '"':
+            quoted = not quoted
+        if ch == ";" and not quoted:
+            out.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*out, current]
+
+
+def signed_format(fmt: str) -> str:
+    """``fmt`` with an explicit sign: ``+12.5%``, ``-12.5%``, ``0.0%`` (a change or a gap
+    reads at a glance which way it went)."""
+    first = _sections(fmt)[0]
+    return f"+{first};-{first};{first}"
+
+
+def points_format(lang: str = "en") -> str:
+    """A difference of two percentages, stored in percentage points (0.8 = 0.8 pp),
+    signed, with the language's abbreviation for percentage points."""
+    from kpi_xl.catalog.records import label
+
+    unit = label("unit_pp", lang).replace('"', "'")
+    return f'+0.0" {unit}";-0.0" {unit}";0.0" {unit}"'

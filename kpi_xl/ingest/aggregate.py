@@ -36,7 +36,15 @@ import pandas as pd
 from kpi_xl.catalog.records import measures
 from kpi_xl.errors import KpiXlError
 from kpi_xl.ingest.canonical import COLUMNS, DIMENSIONS, with_ranges
-from kpi_xl.periods import check_grain, days_in, key_of, period_bounds, period_key
+from kpi_xl.periods import (
+    base_grain,
+    calendar_of,
+    check_grain,
+    days_in,
+    key_of,
+    period_bounds,
+    period_key,
+)
 
 PERIOD_COLUMNS = ("period", "period_start", "period_end")
 GRAIN_WORDS = {"month": "month", "week": "week", "quarter": "quarter"}
@@ -120,7 +128,13 @@ def span_message(start: object, end: object, grain: str, what: str = "this row")
     """What to say about a range that spans several plan periods."""
     first, last = _day(start), _day(end)
     periods = len({key_of(first + dt.timedelta(d), grain) for d in range((last - first).days + 1)})
-    word = GRAIN_WORDS[grain]
+    word = GRAIN_WORDS[base_grain(grain)]
+    if calendar_of(grain) == "solar_hijri":  # a Gregorian month's total across two
+        return (
+            f"{what} covers {first:%Y-%m-%d}..{last:%Y-%m-%d}, {periods} Solar Hijri {word}s "
+            f"of the plan, in one row: export it by day, or build the plan with "
+            f"--calendar gregorian"
+        )
     return (
         f"{what} covers {first:%Y-%m-%d}..{last:%Y-%m-%d}, {periods} {word}s of a {word}ly "
         f"plan, in one row: export it broken down by {word} or by day"

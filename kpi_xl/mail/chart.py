@@ -1,9 +1,12 @@
-"""The inline chart: actual vs target of the headline KPIs, one small panel per KPI.
+"""The inline chart: actual vs target of every overall KPI, one small panel per KPI.
 
 KPIs have different units (revenue, a rate, a count), so each KPI gets its own panel and
 scale: the actual bar in its status colors (as on the workbook), the target bar in grey,
-both labelled in the workbook's number format. Rendered with matplotlib's Agg backend
-(no display, no pyplot global state); right-to-left languages mirror the panels.
+both labelled in the workbook's number format. The panels stack in :data:`COLUMNS`
+column(s), as many rows as the KPIs need (none is left out), drawn for a phone: the image
+is shown at most :data:`kpi_xl.mail.body.CHART_WIDTH` px wide. The text is in the
+message's font (:data:`kpi_xl.mail.look.FONT_FAMILY`). Rendered with matplotlib's Agg
+backend (no display, no pyplot global state); right-to-left languages mirror the panels.
 """
 
 from __future__ import annotations
@@ -15,24 +18,24 @@ from typing import Any
 
 from kpi_xl.catalog import RTL_LANGUAGES, label
 from kpi_xl.extras import require
+from kpi_xl.mail.look import FONT_FAMILY
 from kpi_xl.mail.summary import KpiLine, PlanSummary
 from kpi_xl.mail.values import MISSING, format_value
 from kpi_xl.style import HEADER_FILL, STATUS_COLORS
 
-HEADLINE_MAX = 6
-COLUMNS = 2
-WIDTH_IN = 6.4
-PANEL_IN = 1.1
+COLUMNS = 1
+WIDTH_IN = 3.6  # 540 px at DPI: sharp at the 400 px the HTML shows it at, legible at 360
+PANEL_IN = 0.78
 DPI = 150
 TARGET_COLORS = ("#D9D9D9", "#7F7F7F")
 TEXT = "#404040"
-TITLE_CHARS = 34
-TITLE_SHIFT = 0.3  # axes fraction
+TITLE_CHARS = 38
+TITLE_SHIFT = 0.22  # axes fraction
 
 
 def headline(summary: PlanSummary) -> list[KpiLine]:
-    """The KPIs charted: the first :data:`HEADLINE_MAX` of the Overview."""
-    return summary.kpis[:HEADLINE_MAX]
+    """The KPIs charted: every overall KPI of the Overview, in its order."""
+    return list(summary.kpis)
 
 
 def _shapes_text() -> bool:
@@ -62,9 +65,9 @@ def _panel(ax: Any, line: KpiLine, summary: PlanSummary, lang: str, rtl: bool) -
             ha = "right" if ha == "left" else "left"
         color = fg if y == 1 else TEXT
         ax.text(value + outside, y, text if text != MISSING else MISSING, va="center", ha=ha,
-                fontsize=8.5, color=color, fontweight="bold" if y == 1 else "normal")  # fmt: skip
+                fontsize=9.5, color=color, fontweight="bold" if y == 1 else "normal")  # fmt: skip
     ax.axvline(0, color="#A6A6A6", linewidth=0.8)
-    ax.set_yticks([1, 0], [label("actual", lang), label("target", lang)], fontsize=8, color=TEXT)
+    ax.set_yticks([1, 0], [label("actual", lang), label("target", lang)], fontsize=8.5, color=TEXT)
     ax.set_xticks([])
     ax.tick_params(axis="y", length=0)
     for spine in ax.spines.values():
@@ -75,7 +78,7 @@ def _panel(ax: Any, line: KpiLine, summary: PlanSummary, lang: str, rtl: bool) -
         ax.yaxis.tick_right()
     # the title starts above the tick labels, not above the bars: more room for long names
     ax.set_title(textwrap.fill(line.name(lang), TITLE_CHARS), loc="right" if rtl else "left",
-                 x=1.0 + TITLE_SHIFT if rtl else -TITLE_SHIFT, fontsize=9.5, color=HEADER_FILL,
+                 x=1.0 + TITLE_SHIFT if rtl else -TITLE_SHIFT, fontsize=10.5, color=HEADER_FILL,
                  fontweight="bold", linespacing=1.1)  # fmt: skip
 
 
@@ -89,7 +92,7 @@ def render_chart(summary: PlanSummary, lang: str) -> bytes:
     rtl = lang in RTL_LANGUAGES
     chart_lang = lang if not rtl or _shapes_text() else "en"  # unshaped Persian is unreadable
     rows = max(1, math.ceil(len(lines) / COLUMNS))
-    params: Any = {"font.family": ["DejaVu Sans"], "svg.hashsalt": "kpi_xl"}
+    params: Any = {"font.family": [FONT_FAMILY], "svg.hashsalt": "kpi_xl"}
     if "text.language" in matplotlib.rcParams:
         params["text.language"] = chart_lang
     with matplotlib.rc_context(params):

@@ -18,10 +18,11 @@ from collections.abc import Iterable
 from email.message import EmailMessage, MIMEPart
 from pathlib import Path
 
-from kpi_xl.catalog import LANGUAGES, label
+from kpi_xl.catalog import LANGUAGES
 from kpi_xl.errors import KpiXlError
 from kpi_xl.mail.addresses import parse_addresses
 from kpi_xl.mail.body import render_html, render_text
+from kpi_xl.mail.body import subject as verdict_subject
 from kpi_xl.mail.chart import render_chart
 from kpi_xl.mail.summary import read_summary
 
@@ -48,8 +49,10 @@ def compose_email(
     """The e-mail for a plan workbook (``.xlsx``), ready for :func:`send_email`.
 
     The summary's numbers are the workbook's stored values (nothing is recalculated).
-    ``lang`` defaults to the plan's language; ``sender`` may be left out here and given
-    by the SMTP settings when sending. Raises :class:`~kpi_xl.errors.KpiXlError` for a bad
+    ``subject`` defaults to the verdict (``October 2026: 2/7 on track, Revenue on pace -5.1%
+    vs target``, see :func:`kpi_xl.mail.body.subject`). ``lang`` defaults to the plan's
+    language; ``sender`` may be left out here and given by the SMTP settings when
+    sending. Raises :class:`~kpi_xl.errors.KpiXlError` for a bad
     address, a macro-enabled workbook or a file that is not a kpi_xl plan.
     """
     path = Path(plan_path)
@@ -67,10 +70,7 @@ def compose_email(
     data = path.read_bytes()
 
     msg = EmailMessage()
-    default_subject = label("email_subject", lang).format(
-        plan=summary.plan_name(lang), period=summary.period
-    )
-    msg["Subject"] = _subject(subject, default_subject)
+    msg["Subject"] = _subject(subject, verdict_subject(summary, lang))
     if senders:
         msg["From"] = senders[0]
     msg["To"] = recipients

@@ -17,12 +17,14 @@ from typing import Any
 
 import openpyxl
 
+from kpi_xl import periods as cal
 from kpi_xl.catalog import STATUSES, get, label, status, status_label
 from kpi_xl.catalog.status_bands import DEFAULT_THRESHOLDS
 from kpi_xl.errors import KpiXlError
 from kpi_xl.mail.values import number
 from kpi_xl.plan.layout import Cell
 from kpi_xl.plan.planfile import PlanMeta, check_workbook, read_meta
+from kpi_xl.plan.scopes import SCOPE_ALL
 
 THRESHOLDS = ("on_track", "at_risk")
 INFO = ("current_period", "data_range", "last_refreshed", "days_elapsed", "days_in_period")
@@ -44,6 +46,7 @@ class KpiLine:
     attainment: float
     status: str  # a code of kpi_xl.catalog.STATUSES
     pace: float = math.nan  # where the period is partial: the projection to its end
+    note: str = ""  # the marketer's note on the Targets sheet (this KPI and scope)
 
     @property
     def projected(self) -> bool:
@@ -82,6 +85,8 @@ class PlanSummary:
     last_refreshed: str
     days_elapsed: float = math.nan
     days_in_period: float = math.nan
+    grain: str = "month"  # in the plan's calendar: "month", "sh_month", "week"...
+    digits: str = "latin"
     kpis: list[KpiLine] = field(default_factory=list)
     channels: list[ChannelLine] = field(default_factory=list)
 
@@ -192,20 +197,33 @@ def _summary(wb: Any, meta: PlanMeta, path: Path) -> PlanSummary:
         for key in channel_keys
     }
     info = [k for k in INFO if k in ov.info]
+    # the notes of the KPIs shown: the overall KPIs and each channel's headline
+    shown = [(k, SCOPE_ALL) for k in ov.kpi_rows]
+    shown += [(get(spec["channels"][channel][0]).id, channel) for channel in ov.channel_rows]
+    all_notes = meta.layout.note_cells() if meta.layout.targets.note_col >= 0 else {}
+    note_cells = {key: all_notes[key] for key in shown if key in all_notes}
     stored = _read_cells(
         wb,
         [
             *kpi_cells.values(),
             *channel_cells.values(),
+            *note_cells.values(),
             *(settings[k] for k in (*THRESHOLDS, "currency")),
             *(ov.info[k] for k in info),
         ],
     )
     on_track, at_risk = _thresholds(meta, stored)
     lang = str(spec.get("lang") or meta.lang or "en")
-    codes = {status_label(code, lang): code for code in STATUSES}
+    # the status words as the workbook writes them (with their symbols), and as plans
+    # written before the symbols did
+    codes = {label(f"status_{code}", lang): code for code in STATUSES}
+    codes |= {status_label(code, lang): code for code in STATUSES}
 
-    def line(kpi_id: str, values: dict[str, Any]) -> KpiLine:
+    def note(kpi_id: str, scope: str) -> str:
+        cell = note_cells.get((kpi_id, scope))
+        return _text(stored.get(cell)).strip() if cell else ""
+
+    def line(kpi_id: str, values: dict[str, Any], scope: str) -> KpiLine:
         kpi = get(kpi_id)
         att = number(values.get("attainment"))
         # the workbook's own status (it knows the pace, a missing target, too early);
@@ -215,10 +233,11 @@ def _summary(wb: Any, meta: PlanMeta, path: Path) -> PlanSummary:
             code = str(status(att, on_track, at_risk))
         return KpiLine(kpi_id, kpi.unit, kpi.is_ratio, number(values.get("actual")),
                        number(values.get("target")), att, code,
-                       number(values.get("pace")))  # fmt: skip
+                       number(values.get("pace")), note(kpi.id, scope))  # fmt: skip
 
     kpis = [
-        line(k, {key: stored.get(kpi_cells[(k, key)]) for key in kpi_keys}) for k in ov.kpi_rows
+        line(k, {key: stored.get(kpi_cells[(k, key)]) for key in kpi_keys}, SCOPE_ALL)
+        for k in ov.kpi_rows
     ]
     channels = []
     for channel in ov.channel_rows:
@@ -226,7 +245,7 @@ def _summary(wb: Any, meta: PlanMeta, path: Path) -> PlanSummary:
         counted = {code: number(values.get(code)) for code in STATUSES}
         counts = {code: 0 if math.isnan(v) else int(v) for code, v in counted.items()}
         headline = spec["channels"][channel][0]
-        channels.append(ChannelLine(channel, counts, line(headline, values)))
+        channels.append(ChannelLine(channel, counts, line(headline, values, channel)))
     currency = stored.get(settings["currency"]) or spec.get("currency", "")
 
     def text(key: str) -> str:
@@ -246,6 +265,10 @@ def _summary(wb: Any, meta: PlanMeta, path: Path) -> PlanSummary:
         last_refreshed=text("last_refreshed"),
         days_elapsed=count("days_elapsed"),
         days_in_period=count("days_in_period"),
+        grain=cal.grain_for(
+            str(spec.get("grain") or "month"), str(spec.get("calendar") or "gregorian")
+        ),
+        digits=str(spec.get("digits") or "latin"),
         kpis=kpis,
         channels=channels,
     )

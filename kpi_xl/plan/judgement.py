@@ -123,6 +123,7 @@ class Figures:
     ytd_target: float
     fy_target: float
     too_early: bool
+    gap: float = math.nan  # what the judged figure lacks (-) or exceeds (+) against its goal
 
 
 def to_date_ok(model: PlanModel, kpi: KPI, scope: str, sel: Selection, other: str) -> bool:
@@ -199,10 +200,25 @@ def figures(model: PlanModel, kpi: KPI, scope: str, sel: Selection) -> Figures:
         model, kpi, scope, sel, sel.last_year, lfl_ly, actual, pace, difference
     )
     ytd_actual, ytd_target, fy_target = _year(model, kpi, scope, sel, actual)
+    gap = _gap(kpi, actual, target, pace, start, sel)
     return Figures(
         actual, target, attainment, status, progress, pace, previous, change, projected,
-        last_year, vs_ly, projected_ly, ytd_actual, ytd_target, fy_target, early,
+        last_year, vs_ly, projected_ly, ytd_actual, ytd_target, fy_target, early, gap,
     )  # fmt: skip
+
+
+def _gap(
+    kpi: KPI, actual: float, target: float, pace: float, start: float, sel: Selection
+) -> float:
+    """The judged figure minus its goal: a flow's or a budget's pace against the target, a
+    stock against its path to the target, others as they are (a shortfall is negative
+    for every KPI; whether that is bad depends on its direction)."""
+    kind = kpi.pace_kind
+    if kind in ("flow", "budget"):
+        return pace - target
+    if kind == "stock" and sel.partial and not math.isnan(start):
+        return actual - (start + (target - start) * sel.share)
+    return actual - target
 
 
 def period_start(model: PlanModel, kpi: KPI, scope: str, sel: Selection) -> float:

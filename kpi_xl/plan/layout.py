@@ -1,12 +1,13 @@
 """Where everything sits in a plan workbook, decided before anything is written.
 
-:func:`plan_layout` is a pure function of the plan model: it returns frozen dataclasses for
-every sheet (sheet names, the Overview's info cells, KPI table columns and rows, the
-channel sheets' blocks, the Targets grid and its key column, Settings cells and their
-defined names, the Data table, the Refresh button's anchor). Sheet writers write *at* it;
-the plan file records it (:mod:`kpi_xl.plan.fileformat`), and every reader (refresh, the
-e-mail, the Refresh button) reads it back as the same dataclasses. Changing a position, or
-the order of :data:`OVERVIEW_COLUMNS`, here changes the workbook and every reader alike.
+:func:`kpi_xl.plan.placement.plan_layout`, a pure function of the plan model, returns the
+frozen dataclasses of this module for every sheet (sheet names, the Overview's info cells,
+KPI table columns and rows, the channel sheets' blocks, the Targets grid and its key
+column, Settings cells and their defined names, the Data table, the Refresh button's
+anchor). Sheet writers write *at* it; the plan file records it
+(:mod:`kpi_xl.plan.planfile`), and every reader (refresh, the e-mail, the Refresh button)
+reads it back as the same dataclasses. Changing a position, or the order of
+:data:`OVERVIEW_COLUMNS`, changes the workbook and every reader alike.
 
 Rows and columns are 0-based, as XlsxWriter counts them.
 """
@@ -15,29 +16,30 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from kpi_xl.catalog.records import label
 from kpi_xl.catalog.status_bands import STATUSES
-from kpi_xl.plan.model import ID_COLUMNS, PlanModel, all_kpi_ids, target_scopes
 from kpi_xl.spreadsheet import a1, rowcol, sheet_ref, split_reference
-from kpi_xl.vocabulary import CHANNELS
 
-#: The Overview's KPI table, left to right (the trend sparkline, then one column per period,
+#: The Overview's KPI table, left to right: the KPI and its status first, the figures a
+#: manager needs next, the detail after (the trend sparkline, then one column per period,
 #: follow after a narrow gap).
 OVERVIEW_COLUMNS = (
-    "kpi", "unit", "actual", "target", "attainment", "status", "progress",
-    "previous", "change", "last_year", "vs_last_year", "pace",
-    "ytd_actual", "ytd_target", "fy_target", "trend", "data_note",
+    "kpi", "status", "actual", "target", "attainment", "gap", "pace", "progress",
+    "change", "previous", "vs_last_year", "last_year",
+    "ytd_actual", "ytd_target", "fy_target", "trend", "data_note", "unit",
 )  # fmt: skip
-#: The Overview's information block, top to bottom (label in column A, value in B): the
-#: period selector (an input), then the period it resolves to and how far the data goes.
+#: The Overview's information cells (value in the column right of the label): the period
+#: selector at the top, the rest in the "About this plan" block at the bottom.
 OVERVIEW_INFO = (
     "plan_name", "selected", "current_period", "previous_period", "data_range",
     "last_refreshed", "days_elapsed", "days_in_period",
 )  # fmt: skip
+#: The rows of a headline card, top to bottom, and how many cards the Overview shows.
+CARD_ROWS = ("name", "actual", "target", "detail", "status")
+MAX_CARDS = 5
 #: The Overview cells the Refresh button rewrites (besides the tables and the selection's
 #: stamped cells).
 STAMPED = ("data_range", "last_refreshed")
@@ -68,9 +70,15 @@ SELECTION_STAMPED = ("data_period", "data_days", "last_complete")
 #: The tables of the Plan data sheet, left to right, and the periods table's columns.
 TO_DATE_TABLE = "PlanToDate"
 PERIODS_TABLE = "PlanPeriods"
-PERIOD_COLUMNS = ("period", "period_no", "previous", "last_year", "last_year_previous", "days")
+PERIOD_COLUMNS = (
+    "period", "period_no", "previous", "last_year", "last_year_previous", "days", "label",
+)  # fmt: skip
 #: The channel-status block on Overview, left to right.
-CHANNEL_COLUMNS = ("channel", *STATUSES, "kpi", "actual", "target", "attainment", "status")
+#: (CONTINUED: the column before it spans this one too: a KPI's name needs two columns.)
+CONTINUED = "+"
+CHANNEL_COLUMNS = (
+    "channel", "status", "kpi", CONTINUED, "actual", "target", "attainment", *STATUSES,
+)  # fmt: skip
 #: The Settings inputs, top to bottom, and the defined name of each value cell.
 SETTINGS = {
     "on_track": "kpi_OnTrack",
@@ -100,7 +108,7 @@ PLAN_TABLE = "PlanData"
 META_SHEET = "_meta"
 TARGET_KEY_HEADER = "key"
 SHEET_NAME_LIMIT = 31
-_FORBIDDEN = set("[]:*?/\\")
+FORBIDDEN = set("[]:*?/\\")
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,12 @@ class OverviewLayout:
     channel_columns: tuple[str, ...]
     channel_rows: Mapping[str, int]
     button: Cell  # where the Refresh button of the .xlsm sits
+    subtitle: Cell | None = None  # the period shown and how far the data goes
+    verdict: Cell | None = None  # one sentence: how many KPIs are on track
+    cards: Mapping[str, Cell] = field(default_factory=dict)  # KPI id -> card's top left
+    card_width: int = 2  # columns per card
+    mix: Cell | None = None  # the channel-mix table's top left (its chart beside it)
+    about_row: int = -1  # the "About this plan" title row
 
     def col(self, key: str) -> int:
         return self.columns.index(key)
@@ -170,6 +184,9 @@ class OverviewLayout:
 
     @property
     def last_row(self) -> int:
+        """The last row in use (the print area's)."""
+        if self.about_row >= 0:
+            return max(c.row for c in self.info.values())
         return self.channel_header_row + len(self.channel_rows)
 
 
@@ -178,7 +195,7 @@ class KpiBlockRows:
     actual: int
     target: int
     attainment: int
-    status: int = -1  # hidden: the status of each period, which fills and counts read
+    status: int = -1  # the status of each period, which fills and counts read
 
 
 @dataclass(frozen=True)
@@ -191,12 +208,19 @@ class ChannelLayout:
     first_col: int  # first period column
     last_col: int
     rows: Mapping[str, KpiBlockRows]  # KPI id -> its rows in the three blocks
-    section_rows: Mapping[str, int]  # actual / target / attainment / status -> section row
+    #: actual / target / attainment / status / counts -> its section's title row
+    section_rows: Mapping[str, int]
     count_row: int  # first of the status-count rows (one per status)
     chart_rows: Mapping[str, int]  # hidden rows feeding the chart: actual, target
     chart_anchor: Cell
-    #: hidden rows of each period: share of it the data covers, pace factor, number
+    #: hidden rows of each period: share of it the data covers, pace factor, number, key
+    #: (the header shows the period's name; formulas match the key)
     helper_rows: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def key_row(self) -> int:
+        """The row holding each period's key (the header row in plans that showed keys)."""
+        return self.helper_rows.get("period", self.header_row)
 
     def period_col(self, index: int) -> int:
         return self.first_col + index
@@ -396,192 +420,6 @@ def _split_key(key: str) -> tuple[str, str]:
     return kpi_id, scope
 
 
-def safe_sheet_name(name: str, taken: set[str]) -> str:
-    """A valid, unique sheet name (31 characters, none of ``[]:*?/\\``)."""
-    clean = "".join("-" if ch in _FORBIDDEN else ch for ch in name).strip("'").strip()
-    clean = clean[:SHEET_NAME_LIMIT] or "Sheet"
-    candidate, n = clean, 2
-    while candidate.casefold() in {t.casefold() for t in taken}:
-        suffix = f" ({n})"
-        candidate = clean[: SHEET_NAME_LIMIT - len(suffix)] + suffix
-        n += 1
-    taken.add(candidate)
-    return candidate
-
-
-def sheet_names(channels: Sequence[str], lang: str) -> dict[str, str]:
-    """Role -> localized, valid sheet name, in workbook order."""
-    taken: set[str] = {META_SHEET}
-    out: dict[str, str] = {}
-    for role in ["overview", *channels, "targets", "data", "plan_data", "definitions", "settings"]:
-        text = label(f"channel_{role}" if role in CHANNELS else f"sheet_{role}", lang)
-        out[role] = safe_sheet_name(text, taken)
-    out[META_SHEET] = META_SHEET
-    return out
-
-
-def _overview(sheet: str, model: PlanModel) -> OverviewLayout:
-    info_row = 2
-    info = {key: Cell(sheet, info_row + i, 1) for i, key in enumerate(OVERVIEW_INFO)}
-    info["pace_factor"] = Cell(sheet, info_row + len(OVERVIEW_INFO), 1)
-    header = 12
-    first = header + 1
-    kpi_rows = {k: first + i for i, k in enumerate(model.spec.overall)}
-    channel_header = first + len(kpi_rows) - 1 + 3
-    channels = list(model.spec.channels)
-    return OverviewLayout(
-        sheet=sheet,
-        title=Cell(sheet, 0, 0),
-        info=info,
-        header_row=header,
-        columns=OVERVIEW_COLUMNS,
-        kpi_rows=kpi_rows,
-        trend_first_col=len(OVERVIEW_COLUMNS) + 1,
-        channel_header_row=channel_header,
-        channel_columns=CHANNEL_COLUMNS,
-        channel_rows={c: channel_header + 1 + i for i, c in enumerate(channels)},
-        button=Cell(sheet, info_row, 3),
-    )
-
-
-def _channel(sheet: str, channel: str, model: PlanModel) -> ChannelLayout:
-    kpi_ids = list(model.spec.channels[channel])
-    n = len(kpi_ids)
-    header, prev = 2, 3
-    actual = prev + 2
-    target = actual + n + 1
-    attainment = target + n + 1
-    count = attainment + n + 1
-    chart_first = count + len(STATUSES)
-    status = chart_first + 2  # hidden, below the chart rows
-    helpers = status + n
-    first_col = 2
-    return ChannelLayout(
-        sheet=sheet,
-        channel=channel,
-        title=Cell(sheet, 0, 0),
-        header_row=header,
-        prev_row=prev,
-        first_col=first_col,
-        last_col=first_col + len(model.periods) - 1,
-        rows={
-            k: KpiBlockRows(actual + i, target + i, attainment + i, status + i)
-            for i, k in enumerate(kpi_ids)
-        },
-        section_rows={
-            "actual": actual - 1,
-            "target": target - 1,
-            "attainment": attainment - 1,
-            "status": count - 1,
-        },
-        count_row=count,
-        chart_rows={"actual": chart_first, "target": chart_first + 1},
-        chart_anchor=Cell(sheet, helpers + 4, 0),
-        helper_rows={"share": helpers, "factor": helpers + 1, "number": helpers + 2},
-    )
-
-
-def _targets(sheet: str, model: PlanModel) -> TargetsLayout:
-    first_period = 5
-    last_period = first_period + len(model.periods) - 1
-    return TargetsLayout(
-        sheet=sheet,
-        title=Cell(sheet, 0, 1),
-        help=Cell(sheet, 1, 1),
-        header_row=3,
-        first_row=4,
-        key_col=0,
-        label_cols=("kpi", "channel", "unit", "direction"),
-        first_period_col=first_period,
-        periods=tuple(model.periods),
-        note_col=last_period + 4,
-        keys=tuple(target_key(k, s) for k, s in target_scopes(model.spec)),
-        number_row=2,
-        year_col=last_period + 1,
-        annual_col=last_period + 2,
-        basis_col=last_period + 3,
-    )
-
-
-def _settings(sheet: str, model: PlanModel) -> SettingsLayout:
-    header = 2
-    cells = {key: Cell(sheet, header + 1 + i, 1) for i, key in enumerate(SETTINGS)}
-    fx_header = header + len(SETTINGS) + 2
-    currencies = sorted(model.data.rates)
-    fx = {code: Cell(sheet, fx_header + 1 + i, 1) for i, code in enumerate(currencies)}
-    records_header = fx_header + len(fx) + 3 if fx else fx_header + 1
-    records = list(model.data.records)
-    return SettingsLayout(
-        sheet,
-        Cell(sheet, 0, 0),
-        header,
-        cells,
-        dict(SETTINGS),
-        fx_header_row=fx_header if fx else -1,
-        fx=fx,
-        records_header_row=records_header if records else -1,
-        record_all={m: Cell(sheet, records_header + 1 + i, 1) for i, m in enumerate(records)},
-        record_channels={m: Cell(sheet, records_header + 1 + i, 2) for i, m in enumerate(records)},
-    )
-
-
-def plan_layout(model: PlanModel) -> PlanLayout:
-    """The layout of ``model``'s workbook."""
-    channels = list(model.spec.channels)
-    names = sheet_names(channels, model.spec.lang)
-    overview = _overview(names["overview"], model)
-    settings = _settings(names["settings"], model)
-    defined = {name: settings.cells[key].ref for key, name in SETTINGS.items()}
-    defined.update({name: overview.info[key].ref for key, name in OVERVIEW_NAMES.items()})
-    defined.update({fx_name(code): cell.ref for code, cell in settings.fx.items()})
-    defined.update({record_name(m, "all"): c.ref for m, c in settings.record_all.items()})
-    defined.update({record_name(m, "channel"): c.ref for m, c in settings.record_channels.items()})
-    plan_data, to_date, periods, selection, choices = _plan_data_sheet(names["plan_data"], model)
-    defined.update({name: selection[key].ref for key, name in SELECTION.items()})
-    return PlanLayout(
-        sheets=names,
-        overview=overview,
-        channels={c: _channel(names[c], c, model) for c in channels},
-        targets=_targets(names["targets"], model),
-        data=DataLayout(
-            names["data"], TABLE, (*ID_COLUMNS, *model.table_measures), len(model.table)
-        ),
-        definitions=DefinitionsLayout(
-            names["definitions"],
-            Cell(names["definitions"], 0, 0),
-            2,
-            tuple(all_kpi_ids(model.spec)),
-        ),
-        settings=settings,
-        names=defined,
-        plan_data=plan_data,
-        to_date=to_date,
-        periods_table=periods,
-        selection=selection,
-        choices=choices,
-    )
-
-
-def _plan_data_sheet(
-    sheet: str, model: PlanModel
-) -> tuple[DataLayout, DataLayout, DataLayout, dict[str, Cell], Area]:
-    """The Plan data sheet: PlanData, then PlanToDate, then the periods table and the
-    selection's helper cells, left to right under a one-line explanation."""
-    top = 2
-    table = model.data.table
-    columns = tuple(table.columns)
-    plan_data = DataLayout(sheet, PLAN_TABLE, columns, len(table), top, 0)
-    rows = len(model.to_date.table) if model.to_date is not None else 0
-    to_date = DataLayout(sheet, TO_DATE_TABLE, columns, rows, top, len(columns) + 1)
-    periods = DataLayout(
-        sheet, PERIODS_TABLE, PERIOD_COLUMNS, len(model.periods), top, 2 * len(columns) + 2
-    )
-    col = periods.col + len(PERIOD_COLUMNS) + 2  # labels, then values one column right
-    selection = {key: Cell(sheet, top + 1 + i, col + 1) for i, key in enumerate(SELECTION)}
-    choices = Area(sheet, top + 1, col + 3, top + 2 + len(model.periods), col + 3)
-    return plan_data, to_date, periods, selection, choices
-
-
 # -- plain data, for the plan file --------------------------------------------------------------
 
 T = TypeVar("T")
@@ -637,8 +475,11 @@ def _build(kind: Any, data: Any) -> Any:
             raise TypeError("expected a list")
         (item, _ellipsis) = get_args(kind)
         return tuple(_build(item, v) for v in data)
-    if origin in (Union, types.UnionType):
-        raise TypeError("unions are not used in layouts")
+    if origin in (Union, types.UnionType):  # only X | None: an optional position
+        options = [a for a in get_args(kind) if a is not type(None)]
+        if len(options) != 1:
+            raise TypeError("only optional (X | None) unions are used in layouts")
+        return None if data is None else _build(options[0], data)
     if kind in (int, str) and isinstance(data, kind) and not isinstance(data, bool):
         return data
     raise TypeError(f"expected {getattr(kind, '__name__', kind)}, got {type(data).__name__}")

@@ -20,6 +20,7 @@ period's previous value, change and pace) is computed once and read by every wri
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -274,7 +275,8 @@ class PeriodStamps:
 def period_stamps(spec: PlanSpec, data_end: pd.Timestamp | None) -> PeriodStamps:
     """Current period = the plan period holding the latest data (clamped to the plan
     year); elapsed days = days of it the data covers."""
-    year = spec.year or (data_end.year if data_end is not None else pd.Timestamp.today().year)
+    latest = cal.as_date(data_end) if data_end is not None else dt.date.today()
+    year = spec.year or cal.year_of(latest, spec.grain)  # a Solar Hijri plan: 1405
     periods = cal.periods_of_year(year, spec.grain)
     if data_end is None:
         current = periods[0]

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from kpi_xl import periods as cal
 from kpi_xl.catalog.records import PACKAGE_LOADER, current_id, kpis
 from kpi_xl.catalog.status_bands import DEFAULT_NEAR, DEFAULT_THRESHOLDS
 from kpi_xl.errors import KpiXlError
@@ -24,6 +25,8 @@ _KEYS = {
     "name",
     "title",
     "grain",
+    "calendar",
+    "digits",
     "currency",
     "growth",
     "ratio_growth",
@@ -36,6 +39,12 @@ _KEYS = {
 _THRESHOLDS = ("on_track", "at_risk", "near_on_track", "near_at_risk")
 #: ROI needs the plan's gross margin; without one the plan shows Revenue ROI instead.
 ROI, REVENUE_ROI = "roi", "revenue_roi"
+
+
+#: The calendar and the digits a language's readers expect by default (Persian business
+#: years and months are Solar Hijri; Persian text writes Persian digits).
+LOCAL_CALENDARS = {"fa": "solar_hijri"}
+LOCAL_DIGITS = {"fa": "persian"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,11 @@ class PlanSpec:
     title: str = ""
     lang: str = "en"
     year: int | None = None
+    #: "gregorian" or "solar_hijri" ("": the language's own, Solar Hijri for Persian); once
+    #: chosen, ``grain`` is the calendar's grain (``sh_month``: Solar Hijri months)
+    calendar: str = ""
+    #: "latin" or "persian" digits in numbers and period names ("": Persian for Persian)
+    digits: str = ""
     source: str = field(default="", compare=False)
 
     def with_choices(self, **changes: Any) -> PlanSpec:
@@ -70,8 +84,18 @@ class PlanSpec:
         spec = replace(self, **{k: v for k, v in changes.items() if v is not None})
         if spec.lang not in LANGUAGES:
             raise KpiXlError(f"language {spec.lang!r} is not supported; use one of {LANGUAGES}")
-        if spec.grain not in GRAINS:
+        if spec.grain not in cal.ALL_GRAINS:
             raise KpiXlError(f"grain {spec.grain!r} is not supported; use one of {GRAINS}")
+        calendar = spec.calendar or LOCAL_CALENDARS.get(spec.lang, "gregorian")
+        if calendar not in cal.CALENDARS:
+            raise KpiXlError(
+                f"calendar {calendar!r} is not supported; use one of {', '.join(cal.CALENDARS)}"
+            )
+        digits = spec.digits or LOCAL_DIGITS.get(spec.lang, "latin")
+        if digits not in cal.DIGITS:
+            raise KpiXlError(f"digits {digits!r}: use one of {', '.join(cal.DIGITS)}")
+        grain = cal.grain_for(cal.base_grain(spec.grain), calendar)
+        spec = replace(spec, calendar=calendar, digits=digits, grain=grain)
         if spec.gross_margin is not None and not 0 < spec.gross_margin <= 1:
             raise KpiXlError(
                 f"gross margin {spec.gross_margin:g} is not a share: expected a number above 0 "
@@ -97,7 +121,7 @@ class PlanSpec:
         return {
             "name": self.name,
             "title": self.title,
-            "grain": self.grain,
+            "grain": cal.base_grain(self.grain),  # the calendar says which months
             "currency": self.currency,
             "growth": self.growth,
             "ratio_growth": self.ratio_growth,
@@ -114,6 +138,8 @@ class PlanSpec:
             "channels": {c: list(k) for c, k in self.channels.items()},
             "lang": self.lang,
             "year": self.year,
+            "calendar": self.calendar,
+            "digits": self.digits,
         }
 
 
@@ -197,6 +223,12 @@ def parse_spec(raw: Any, source: str = "<plan spec>") -> PlanSpec:
     grain = raw.get("grain", "month")
     if grain not in GRAINS:
         raise _fail(source, "grain", f"expected one of {GRAINS}, got {grain!r}")
+    calendar = str(raw.get("calendar") or "")
+    if calendar and calendar not in cal.CALENDARS:
+        raise _fail(source, "calendar", f"expected one of {cal.CALENDARS}, got {calendar!r}")
+    digits = str(raw.get("digits") or "")
+    if digits and digits not in cal.DIGITS:
+        raise _fail(source, "digits", f"expected one of {cal.DIGITS}, got {digits!r}")
     currency = str(raw.get("currency", "EUR")).strip()
     if not (1 <= len(currency) <= 5):
         raise _fail(source, "currency", f"expected a currency code such as EUR, got {currency!r}")
@@ -206,6 +238,8 @@ def parse_spec(raw: Any, source: str = "<plan spec>") -> PlanSpec:
         overall=_kpi_list(source, "overall", raw["overall"]),
         channels=channels,
         grain=grain,
+        calendar=calendar,
+        digits=digits,
         currency=currency,
         growth=_number(source, "growth", raw.get("growth", 0.10), 0, 1),
         ratio_growth=_number(source, "ratio_growth", raw.get("ratio_growth", 0.03), 0, 1),

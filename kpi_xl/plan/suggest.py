@@ -262,7 +262,7 @@ class _History:
     ) -> tuple[float, tuple[str, ...]]:
         """The seasonal index of ``period`` against the ``recent`` periods (see the module
         docstring), and the year of history it comes from; (1.0, ()) when there is none."""
-        n = YEAR_PERIODS[self.grain]
+        n = YEAR_PERIODS[cal.base_grain(self.grain)]
         year = self.complete_before(period, n)
         if len(year) < n:
             return 1.0, ()

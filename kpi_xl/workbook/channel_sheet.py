@@ -22,7 +22,8 @@ from kpi_xl.style import STATUS_COLORS
 from kpi_xl.workbook import formulas as f
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.layout import print_setup, protect
-from kpi_xl.workbook.xlsx import PlanSheet, write_formula, write_text, write_value
+from kpi_xl.workbook.text_fit import width_for
+from kpi_xl.workbook.xlsx import PlanSheet, show_gaps, write_formula, write_text, write_value
 
 
 def write_channel(ctx: Context, channel: str) -> None:
@@ -40,11 +41,12 @@ def write_channel(ctx: Context, channel: str) -> None:
     write_text(sheet, layout.prev_row, 1, "", fmt.muted)
     for j, period in enumerate(model.periods):
         col = layout.period_col(j)
-        write_text(sheet, layout.header_row, col, period, fmt.header)
+        write_text(sheet, layout.header_row, col, ctx.period_label(period), fmt.header)
+        write_text(sheet, layout.key_row, col, period, fmt.muted)
         write_text(sheet, layout.prev_row, col, cal.previous(period, model.spec.grain), fmt.muted)
     _period_helpers(ctx, sheet, layout)
 
-    for key in ("actual", "target", "attainment"):
+    for key in ("actual", "target", "attainment", "status"):
         row = layout.section_rows[key]
         write_text(sheet, row, 0, ctx.t(key), fmt.section)
         for col in range(1, last_col + 1):
@@ -74,12 +76,15 @@ def write_channel(ctx: Context, channel: str) -> None:
         _chart(ctx, layout)
         _highlight_selected(ctx, sheet, layout)
 
-    sheet.set_column(0, 0, 34)
-    sheet.set_column(1, 1, 12)
-    sheet.set_column(first_col, last_col, 11)
+    names = [get(k).name(ctx.lang) for k in kpi_ids] + [ctx.t("previous")]
+    sections = [ctx.t(key) for key in layout.section_rows if key != "counts"]
+    sheet.set_column(0, 0, max(width_for(names, minimum=34), width_for(sections, bold=True)))
+    units = [ctx.t(f"unit_{get(k).unit}") for k in kpi_ids] + [ctx.t("unit")]
+    sheet.set_column(1, 1, width_for(units, minimum=12))
+    periods = [ctx.period_label(p) for p in model.periods]
+    sheet.set_column(first_col, last_col, width_for(periods, bold=True, minimum=11))
     sheet.set_column(layout.note_col, layout.note_col, 48)
     hidden = [layout.prev_row, *layout.helper_rows.values()]
-    hidden += [r.status for r in layout.rows.values()]
     for row in hidden:
         sheet.set_row(row, None, None, {"hidden": True})
     sheet.freeze_panes(layout.header_row + 1, first_col)
@@ -92,12 +97,12 @@ def _period_helpers(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> No
     factor (the latest period: how far the data goes; earlier ones: whole; later: none)."""
     model = ctx.model
     rows = layout.helper_rows
-    for key in ("share", "factor", "number"):
+    for key in ("share", "factor", "number", "period"):
         write_text(sheet, rows[key], 0, key, ctx.fmt.muted)
     for j, period in enumerate(model.periods):
         col = layout.period_col(j)
         sel = selection(model, period)
-        head, no = a1(layout.header_row, col, row_abs=True), a1(rows["number"], col, row_abs=True)
+        head, no = a1(layout.key_row, col, row_abs=True), a1(rows["number"], col, row_abs=True)
         write_value(sheet, rows["number"], col, cal.number(period), ctx.fmt.muted)
         share = f"IF({head}={f.DATA_PERIOD},{f.DATA_SHARE},IF({no}>{f.DATA_NO},0,1))"
         write_formula(sheet, rows["share"], col, share, sel.share, ctx.fmt.muted)
@@ -118,7 +123,7 @@ def _kpi_column(
     """One period of one KPI: actual, target, attainment (judged by kind) and status."""
     model, channel = ctx.model, layout.channel
     rows, col = layout.rows[kpi.id], layout.period_col(j)
-    period_ref = a1(layout.header_row, col, row_abs=True)
+    period_ref = a1(layout.key_row, col, row_abs=True)
     prev_ref = a1(layout.prev_row, col, row_abs=True)
     share = a1(layout.helper_rows["share"], col, row_abs=True)
     factor = a1(layout.helper_rows["factor"], col, row_abs=True)
@@ -154,21 +159,25 @@ def _kpi_column(
         too_early=early, near=f.near(kpi),
     )  # fmt: skip
     text = bands.status_label(line.status[j], ctx.lang)
-    write_formula(sheet, rows.status, col, status, text, ctx.fmt.muted)
+    write_formula(sheet, rows.status, col, status, text, ctx.fmt.get(border=1, font_size=9))
 
 
 def _status_formatting(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> None:
-    """Each attainment cell filled by its period's status (the hidden status row)."""
+    """Each attainment cell and each status cell filled by its period's status (the status
+    row: a symbol and a word, never colour alone)."""
     c0, c1 = layout.first_col, layout.last_col
     for rows in layout.rows.values():
         status_cell = a1(rows.status, c0, row_abs=True)
+        ranges = f"{a1(rows.attainment, c0)}:{a1(rows.attainment, c1)} " + (
+            f"{a1(rows.status, c0)}:{a1(rows.status, c1)}"
+        )
         for code in bands.STATUSES:
             bg, fg = STATUS_COLORS[code]
             label = bands.status_label(code, ctx.lang).replace('"', '""')
             sheet.conditional_format(
                 rows.attainment, c0, rows.attainment, c1,
                 {"type": "formula", "criteria": f'={status_cell}="{label}"',
-                 "format": ctx.fmt.get(bg_color=bg, font_color=fg)},
+                 "multi_range": ranges, "format": ctx.fmt.get(bg_color=bg, font_color=fg)},
             )  # fmt: skip
 
 
@@ -176,10 +185,11 @@ def _status_counts(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> Non
     """How many KPIs have each status, per period: counted from the status rows."""
     model = ctx.model
     status_rows = [r.status for r in layout.rows.values()]
-    write_text(sheet, layout.section_rows["status"], 0, ctx.t("status"), ctx.fmt.section)
+    counts_row = layout.section_rows.get("counts", layout.count_row - 1)
+    write_text(sheet, counts_row, 0, ctx.t("kpis_by_status"), ctx.fmt.section)
     for k, code in enumerate(bands.STATUSES):
         row = layout.count_row + k
-        write_text(sheet, row, 0, ctx.t(f"status_{code}"), ctx.fmt.status_fill(code))
+        write_text(sheet, row, 0, bands.status_label(code, ctx.lang), ctx.fmt.status_fill(code))
         label = bands.status_label(code, ctx.lang).replace('"', '""')
         for j, period in enumerate(model.periods):
             col = layout.period_col(j)
@@ -196,8 +206,8 @@ def _highlight_selected(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -
     """The period the Overview's selector shows stands out in every block."""
     c0, c1 = layout.first_col, layout.last_col
     top = layout.header_row
-    bottom = max(r.attainment for r in layout.rows.values())
-    head = a1(layout.header_row, c0, row_abs=True)
+    bottom = max(r.status for r in layout.rows.values())
+    head = a1(layout.key_row, c0, row_abs=True)
     sheet.conditional_format(
         top, c0, bottom, c1,
         {"type": "formula", "criteria": f"={head}={f.CURRENT_PERIOD}",
@@ -224,9 +234,16 @@ def _chart_rows(ctx: Context, sheet: PlanSheet, layout: ChannelLayout) -> None:
         sheet.set_row(row, None, None, {"hidden": True})
 
 
+def cached(values: tuple[float, ...] | list[float]) -> list[float | None]:
+    """A series' cached points: a period without a value has no point (a gap for any
+    viewer that draws the cache), never 0."""
+    return [None if math.isnan(v) else float(v) for v in values]
+
+
 def _chart(ctx: Context, layout: ChannelLayout) -> None:
     model = ctx.model
     kpi = get(next(iter(layout.rows)))
+    line = judged(model, kpi.id, layout.channel)
     name, rows = layout.sheet, layout.chart_rows
     chart = ctx.workbook.add_chart({"type": "line"})
     categories = [name, layout.header_row, layout.first_col, layout.header_row, layout.last_col]
@@ -235,6 +252,7 @@ def _chart(ctx: Context, layout: ChannelLayout) -> None:
             "name": ctx.t("actual"),
             "categories": categories,
             "values": [name, rows["actual"], layout.first_col, rows["actual"], layout.last_col],
+            "values_data": cached(line.actual),
             "line": {"color": "#1F4E78", "width": 2.25},
             "marker": {"type": "circle", "size": 5, "fill": {"color": "#1F4E78"}},
         }
@@ -244,17 +262,23 @@ def _chart(ctx: Context, layout: ChannelLayout) -> None:
             "name": ctx.t("target"),
             "categories": categories,
             "values": [name, rows["target"], layout.first_col, rows["target"], layout.last_col],
+            "values_data": cached(line.target),
             "line": {"color": "#C55A11", "width": 1.75, "dash_type": "dash"},
         }
     )
     chart.set_title(
         {"name": ctx.t("chart_title", kpi=kpi.name(ctx.lang)), "name_font": {"size": 12}}
     )
-    chart.set_y_axis(
-        {"num_format": number_format(kpi.unit, model.spec.currency, kpi.is_ratio, ctx.lang)}
-    )
+    axis = {
+        "num_format": ctx.fmt.numbers(
+            number_format(kpi.unit, model.spec.currency, kpi.is_ratio, ctx.lang)
+        )
+    }
+    if ctx.rtl:  # the months run right to left, as the table above them; the value axis
+        chart.set_x_axis({"reverse": True})  # follows the first month to the right
+    chart.set_y_axis(axis)
     chart.set_legend({"position": "bottom"})
-    chart.show_blanks_as("gap")
+    show_gaps(chart)
     chart.show_hidden_data()
     chart.show_na_as_empty_cell()
     chart.set_size({"width": 760, "height": 300})

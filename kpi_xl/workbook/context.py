@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kpi_xl import periods as cal
 from kpi_xl.catalog.records import KPI, label
+from kpi_xl.digits import to_persian_digits
 from kpi_xl.plan import judgement
 from kpi_xl.plan.layout import META_SHEET, PlanLayout
 from kpi_xl.plan.model import PlanModel
@@ -33,6 +35,16 @@ class Context:
 
     def channel_label(self, channel: str) -> str:
         return self.t(f"channel_{channel}")
+
+    def digits(self, text: str) -> str:
+        """``text`` with its digits in the plan's digits (Persian: ۰-۹)."""
+        return to_persian_digits(text) if self.model.spec.digits == "persian" else text
+
+    def period_label(self, key: str) -> str:
+        """A period as the reader names it, in the plan's calendar and digits (``October
+        2026``, ``مهر ۱۴۰۵``)."""
+        spec = self.model.spec
+        return cal.period_label(key, spec.grain, self.lang, digits=spec.digits or "latin")
 
     def data_note(self, kpi: KPI, scope: str, *, overview: bool = False) -> str:
         """What the sheet says beside a KPI (:func:`kpi_xl.plan.judgement.data_note`)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from kpi_xl.catalog import helpers
 from kpi_xl.catalog.records import KPI
+from kpi_xl.catalog.units import number_format, points_format, signed_format
 from kpi_xl.plan.layout import (
     OVERVIEW_NAMES,
     PERIODS_TABLE,
@@ -153,8 +154,33 @@ def too_early_formula(kpi: KPI, scope: str, period_ref: str, early: str, partial
 
 def change_formula(kpi: KPI, current: str, other: str) -> str:
     """The change from ``other`` to ``current``: relative for levels, a difference for
-    shares and for KPIs that are themselves a change."""
+    shares and for KPIs that are themselves a change (in percentage points when they are
+    percentages: see :func:`in_points`)."""
+    if in_points(kpi):
+        return f'IF(OR({current}="",{other}=""),"",({current}-{other})*100)'
     return helpers.change_formula(current, other, difference=helpers.change_is_difference(kpi))
+
+
+def in_points(kpi: KPI) -> bool:
+    """Whether the KPI's changes and gaps are shown in percentage points: a difference of
+    two percentages (a rate, a growth), stored x 100 so that 0.8 reads "+0.8 pp"."""
+    return kpi.unit == "percent" and helpers.change_is_difference(kpi)
+
+
+def difference_number_format(kpi: KPI, currency: str, lang: str, *, relative: bool = True) -> str:
+    """The number format of a change or a gap, signed: percentage points for a difference
+    of percentages, a percentage for a relative change (``relative``), else the KPI's own
+    unit (a gap of a level, a change of a KPI that is itself a difference)."""
+    if in_points(kpi):
+        return points_format(lang)
+    if relative and not helpers.change_is_difference(kpi):
+        return "+0.0%;-0.0%;0.0%"
+    return signed_format(number_format(kpi.unit, currency, kpi.is_ratio, lang))
+
+
+def shown_difference(kpi: KPI, value: float) -> float:
+    """A change or a gap as its cell stores it (x 100 in percentage points)."""
+    return value * 100 if in_points(kpi) else value
 
 
 def pace_of(kpi: KPI, actual: str, factor: str, start: str, share: str, partial: str) -> str:
@@ -181,3 +207,23 @@ def target_row(targets: TargetsLayout, kpi_id: str, scope: str) -> str:
     the row key."""
     key = target_key(kpi_id, scope)
     return f'INDEX({targets.block.ref},MATCH("{key}",{targets.key_area.ref},0),0)'
+
+
+def text_template(text: str, values: dict[str, str]) -> str:
+    """A localized text with ``{placeholders}`` filled by formulas (nested SUBSTITUTEs):
+    ``text_template("{on} of {total}", {"on": "COUNTIF(...)", ...})``."""
+    formula = '"' + text.replace('"', '""') + '"'
+    for key, value in values.items():
+        if "{" + key + "}" in text:
+            formula = f'SUBSTITUTE({formula},"{{{key}}}",{value})'
+    return formula
+
+
+def digits_text(expr: str, digits: str) -> str:
+    """A number written into a text by a formula (``COUNTIF(...)`` in a sentence), in the
+    plan's digits: Persian digits by one SUBSTITUTE per digit."""
+    if digits != "persian":
+        return expr
+    for latin, persian in zip("0123456789", "۰۱۲۳۴۵۶۷۸۹", strict=True):
+        expr = f'SUBSTITUTE({expr},"{latin}","{persian}")'
+    return expr

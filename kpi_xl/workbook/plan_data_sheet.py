@@ -24,7 +24,9 @@ from kpi_xl.plan.scopes import KEY_COLUMNS, PlanData
 from kpi_xl.workbook import formulas as f
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.layout import print_setup, protect
-from kpi_xl.workbook.overview_sheet import selector_choices
+from kpi_xl.workbook.overview_top import selector_choices
+from kpi_xl.workbook.reference_sheets import column_names
+from kpi_xl.workbook.text_fit import width_for
 from kpi_xl.workbook.xlsx import PlanSheet, write_formula, write_text, write_value
 
 
@@ -32,6 +34,7 @@ def write_plan_data(ctx: Context) -> None:
     sheet = ctx.sheet("plan_data")
     layout = ctx.layout
     write_text(sheet, 0, 0, ctx.t("plan_data_help"), ctx.fmt.subtitle)
+    sheet.set_column(0, len(layout.plan_data.columns) * 3 + 12, 12)
     _table(ctx, sheet, layout.plan_data, ctx.model.data)
     if layout.to_date.sheet:
         to_date = ctx.model.to_date
@@ -39,8 +42,6 @@ def write_plan_data(ctx: Context) -> None:
     _periods(ctx, sheet, layout.periods_table)
     _selection(ctx, sheet)
     _choices(ctx, sheet)
-    columns = layout.plan_data.columns
-    sheet.set_column(0, len(columns) * 3 + 12, 12)
     sheet.freeze_panes(layout.plan_data.row + 1, 0)
     print_setup(sheet, layout.plan_data.row)
     protect(sheet)
@@ -48,6 +49,7 @@ def write_plan_data(ctx: Context) -> None:
 
 def _table(ctx: Context, sheet: PlanSheet, layout: DataLayout, data: PlanData | None) -> None:
     top, left, n = layout.row, layout.col, layout.rows
+    column_names(ctx, sheet, top - 1, left, layout.columns, [12.0] * len(layout.columns))
     sheet.add_table(
         top, left, top + max(n, 1), left + len(layout.columns) - 1,
         {"name": layout.table, "style": "Table Style Light 1",
@@ -84,7 +86,7 @@ def _table(ctx: Context, sheet: PlanSheet, layout: DataLayout, data: PlanData | 
 
 def _periods(ctx: Context, sheet: PlanSheet, layout: DataLayout) -> None:
     """Each plan period's number, previous period, last year's period and its previous,
-    and length: the selector's formulas look them up here."""
+    length and name: the selector's formulas look them up here."""
     grain = ctx.model.spec.grain
     top, left = layout.row, layout.col
     sheet.add_table(
@@ -101,9 +103,14 @@ def _periods(ctx: Context, sheet: PlanSheet, layout: DataLayout) -> None:
             "last_year": last_year,
             "last_year_previous": cal.previous(last_year, grain),
             "days": cal.days_in(period, grain),
+            "label": ctx.period_label(period),
         }
         for c, name in enumerate(layout.columns):
             write_value(sheet, top + 1 + i, left + c, cells[name])
+    for c, name in enumerate(layout.columns):
+        texts = [ctx.period_label(p) for p in ctx.model.periods] if name == "label" else []
+        width = max(12.0, width_for([name], bold=True), width_for(texts))
+        sheet.set_column(left + c, left + c, width)
 
 
 def _selection(ctx: Context, sheet: PlanSheet) -> None:
@@ -148,6 +155,8 @@ def _selection(ctx: Context, sheet: PlanSheet) -> None:
             write_value(sheet, cell.row, cell.col, value, fmt)
         else:
             write_formula(sheet, cell.row, cell.col, formula, value, fmt)
+    names = {cell.col - 1 for cell in cells.values()}
+    sheet.fit_columns(min(names), max(names), minimum=12)
 
 
 def _share_limit() -> str:
@@ -160,3 +169,4 @@ def _choices(ctx: Context, sheet: PlanSheet) -> None:
     area = ctx.layout.choices
     for i, text in enumerate(selector_choices(ctx)):
         write_text(sheet, area.first_row + i, area.first_col, text, ctx.fmt.muted)
+    sheet.fit_columns(area.first_col, area.first_col, minimum=12)

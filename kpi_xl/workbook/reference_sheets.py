@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,44 @@ from kpi_xl.plan.model import ID_COLUMNS
 from kpi_xl.vocabulary import GRAINS, LANGUAGES
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.layout import print_setup, protect
-from kpi_xl.workbook.xlsx import write_text
+from kpi_xl.workbook.text_fit import column_px, height_for, width_for
+from kpi_xl.workbook.xlsx import PlanSheet, write_text
+
+#: The label of each key column of the data tables (measures: their catalog name).
+COLUMN_NAMES = {
+    "period": "period", "channel": "channel", "source": "col_source",
+    "campaign": "col_campaign", "segment": "col_segment", "currency": "col_currency",
+    "scope": "col_scope", "period_no": "col_period_no",
+}  # fmt: skip
+
+
+def column_names(
+    ctx: Context,
+    sheet: PlanSheet,
+    row: int,
+    col: int,
+    columns: Sequence[str],
+    widths: Sequence[float],
+) -> None:
+    """A row of the columns' names in the plan's language, above a table whose headers are
+    the stable keys formulas and refresh read (``revenue``, ``period``). Each column is at
+    least its ``widths`` entry and as wide as its key; the row is as high as the longest
+    name wrapped in its column."""
+    catalog = measures()
+    fmt = ctx.fmt.get(bold=True, font_color="#404040", text_wrap=True, valign="bottom")
+    height = 30.0
+    for c, key in enumerate(columns):
+        if key in COLUMN_NAMES:
+            text = ctx.t(COLUMN_NAMES[key])
+        elif key in catalog:
+            text = catalog[key].name(ctx.lang)
+        else:
+            text = key
+        write_text(sheet, row, col + c, text, fmt)
+        width = max(widths[c], width_for([key], bold=True))
+        sheet.set_column(col + c, col + c, width)
+        height = max(height, height_for([text], column_px(width), bold=True))
+    sheet.set_row(row, height)
 
 
 def write_data(ctx: Context) -> None:
@@ -21,10 +59,14 @@ def write_data(ctx: Context) -> None:
     campaign (money in each row's currency), for the user's pivots and filters."""
     sheet = ctx.sheet("data")
     table, data = ctx.model.table, ctx.layout.data
-    n = data.rows
+    n, top = data.rows, data.row
     number = ctx.fmt.get(num_format="#,##0.##")
+    if top >= 2:  # what the sheet is for, and each column's name above its key
+        write_text(sheet, 0, 0, ctx.t("data_help"), ctx.fmt.subtitle)
+        base = [14.0, 14.0, 14.0, 32.0] + [13.0] * (len(data.columns) - 4)
+        column_names(ctx, sheet, top - 1, 0, data.columns, base)
     sheet.add_table(
-        0, 0, max(n, 1), len(data.columns) - 1,
+        top, 0, top + max(n, 1), len(data.columns) - 1,
         {"name": data.table, "style": "Table Style Light 9",
          "columns": [{"header": c} for c in data.columns]},
     )  # fmt: skip
@@ -33,17 +75,18 @@ def write_data(ctx: Context) -> None:
     values = table[measures].to_numpy(dtype="float64", na_value=np.nan)
     write_string, write_number = sheet.write_string, sheet.write_number
     for i in range(n):
-        row = i + 1
+        row = top + i + 1
         for c, col_values in enumerate(text_cols):
             write_string(row, c, col_values[i])
         for c, value in enumerate(values[i].tolist(), start=len(ID_COLUMNS)):
             if value == value:  # not NaN: blank cells stay empty (COUNTIFS "<>" skips them)
                 write_number(row, c, value, number)
-    sheet.set_column(0, 2, 14)
-    sheet.set_column(3, 3, 32)
-    sheet.set_column(4, len(data.columns) - 1, 13)
-    sheet.freeze_panes(1, 4)
-    print_setup(sheet, 0)
+    if top < 2:
+        sheet.set_column(0, 2, 14)
+        sheet.set_column(3, 3, 32)
+        sheet.set_column(4, len(data.columns) - 1, 13)
+    sheet.freeze_panes(top + 1, 4)
+    print_setup(sheet, top)
 
 
 def write_definitions(ctx: Context) -> None:
@@ -69,13 +112,13 @@ def write_definitions(ctx: Context) -> None:
             ctx.t(kpi.direction),
             ctx.t("sources_matched" if kpi.matched else "sources_blended"),
             kpi.words(lang),
-            kpi.definition,
+            kpi.describe(lang),
             kpi.id,
         ]
         for col, text in enumerate(cells):
             write_text(sheet, row, col, text, wrap)
         # wrapped rows grow to their text (Excel does on open; LibreOffice needs a height)
-        sheet.set_row(row, 15 * max(_lines(kpi.definition, 66), _lines(kpi.words(lang), 42)))
+        sheet.set_row(row, 15 * max(_lines(kpi.describe(lang), 66), _lines(kpi.words(lang), 42)))
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 4, 16)
     sheet.set_column(5, 5, 44)
@@ -158,7 +201,8 @@ def write_settings(ctx: Context, data_source: str) -> None:
         sheet.data_validation(row, col, row, col, _VALIDATIONS[key])
     _exchange_rates(ctx, sheet)
     _systems_of_record(ctx, sheet)
-    sheet.set_column(0, 0, 42)
+    labels = [ctx.t(f"setting_{key}") for key in s.cells]
+    sheet.set_column(0, 0, width_for(labels, minimum=42, maximum=70))
     sheet.set_column(1, 2, 24)
     print_setup(sheet, s.header_row)
     protect(sheet)

@@ -23,6 +23,7 @@ from kpi_xl.spreadsheet import a1
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.layout import print_setup, protect
 from kpi_xl.workbook.targets_basis import basis
+from kpi_xl.workbook.text_fit import width_for
 from kpi_xl.workbook.xlsx import PlanSheet, write_formula, write_text, write_value
 
 #: The lowest target of a KPI that may be negative (any number, as far as Excel goes).
@@ -100,9 +101,12 @@ def write_targets(ctx: Context) -> None:
     _target_log(ctx, sheet)
     sheet.set_row(t.number_row, None, None, {"hidden": True})
     sheet.set_column(t.key_col, t.key_col, 14, None, {"hidden": True})
-    sheet.set_column(t.key_col + 1, t.key_col + 1, 34)
-    sheet.set_column(t.key_col + 2, t.key_col + 2, 16)
-    sheet.set_column(t.key_col + 3, t.key_col + 4, 14)
+    scopes = [key.split("|") for key in t.keys]
+    names = [get(k).name(ctx.lang) for k, _ in scopes]
+    channels = [ctx.channel_label(scope) for _, scope in scopes]
+    sheet.set_column(t.key_col + 1, t.key_col + 1, width_for(names, minimum=34, maximum=60))
+    sheet.set_column(t.key_col + 2, t.key_col + 2, width_for(channels, minimum=16))
+    sheet.fit_columns(t.key_col + 3, t.key_col + 4, minimum=14)
     sheet.set_column(t.first_period_col, t.annual_col, 11)
     sheet.set_column(t.basis_col, t.basis_col, 46)
     sheet.set_column(t.note_col, t.note_col, 40)
@@ -148,13 +152,12 @@ def _validation(ctx: Context, kpi: KPI, locked: str | None = None) -> dict[str, 
             "value": f'=AND(OR({UNLOCK}=TRUE,{locked}=""),ISNUMBER({locked}),{bounds})',
         }
         message = ctx.t("target_locked")
+    hint = "%  0.12 = 12%. " if kpi.unit == "percent" else ""
     return {
         **rule,
         "ignore_blank": True,
         "input_title": kpi.name(ctx.lang)[:32],
-        "input_message": (("%  0.12 = 12%. " if kpi.unit == "percent" else "") + kpi.definition)[
-            :255
-        ],
+        "input_message": (hint + kpi.describe(ctx.lang))[:255],
         "error_title": ctx.t("target")[:32],
         "error_message": message[:255],
     }

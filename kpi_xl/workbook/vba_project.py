@@ -1,9 +1,11 @@
-"""The VBA project of the macro-enabled plan (``.xlsm``), assembled at build time from text.
+"""The VBA project of the macro-enabled plan (``.xlsm``), assembled at build time from text,
+and the Refresh button with its note on the Overview.
 
 The project holds, besides a document module for the workbook and each sheet:
 
 * ``KpiXl`` - ``RefreshKpiPlan``, the Refresh button's macro
-  (``workbook_templates/vba/KpiXl.bas``);
+  (``workbook_templates/vba/KpiXl.bas``), with every text it shows written in the plan's
+  language between its ``'<texts>`` and ``'</texts>`` lines (:func:`texts_block`);
 * ``xlwings`` and the class ``Dictionary`` (which the module uses on macOS) - xlwings'
   standalone VBA module, the one ``xlwings quickstart --standalone`` embeds, read from the
   installed xlwings package: ``RunPython`` works without the xlwings add-in;
@@ -13,8 +15,14 @@ The project holds, besides a document module for the workbook and each sheet:
 
 pyOpenVBA writes ``vbaProject.bin`` (MS-OVBA): it makes the project the way Excel makes one
 for a workbook's first macro, from a small workbook with the plan's sheet code names, then
-adds the modules. XlsxWriter puts it into the plan (:func:`add_macro_parts`). Nothing is
+adds the modules. XlsxWriter puts it into the plan (:func:`add_refresh_parts`). Nothing is
 compiled: Excel compiles the source when the file is first opened.
+
+VBA source is stored in the code page of the computer that wrote it, so a string literal
+can only hold ASCII reliably; every other character is written as ``ChrW(n)``
+(:func:`vba_expression`). The macro shows its messages with the Windows API's
+``MessageBoxW`` (VBA's own ``MsgBox`` turns every character outside the computer's ANSI
+code page into ``?``), right to left for Persian and Hebrew.
 """
 
 from __future__ import annotations
@@ -28,14 +36,20 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from kpi_xl.catalog.records import label
 from kpi_xl.errors import KpiXlError
-from kpi_xl.plan.layout import Cell
+from kpi_xl.plan.layout import SETTINGS
 from kpi_xl.resources import templates_dir
+from kpi_xl.style import HEADER_FILL
+from kpi_xl.vocabulary import RTL_LANGUAGES
+
+if TYPE_CHECKING:
+    from kpi_xl.workbook.context import Context
 
 REFRESH_MACRO: Final = "RefreshKpiPlan"
 KPI_MODULE: Final = "KpiXl"
@@ -45,9 +59,36 @@ UDF_MODULE: Final = "xlwings_udfs"
 WORKBOOK_CODE_NAME: Final = "ThisWorkbook"
 VBA_ENTRY: Final = "xl/vbaProject.bin"
 
-#: The Refresh button's size and offset from its anchor (the layout's ``overview.button``).
-BUTTON_SIZE: Final = (168, 36)  # width, height in pixels: two default rows high
+#: The texts the macro shows (catalog/labels/vba.yaml), each a VBA function of that name.
+VBA_TEXTS: Final = (
+    "vba_title", "vba_refreshing", "vba_failed", "vba_no_python", "vba_no_kpi_xl",
+    "vba_install", "vba_still_works",
+)  # fmt: skip
+#: What the owner runs to get the button working (README: "The Refresh button inside Excel").
+INSTALL_COMMAND: Final = 'pip install ".[excel]"'
+TEXTS_BEGIN: Final = "'<texts>"
+TEXTS_END: Final = "'</texts>"
+#: A VBA source line may be 1023 characters long; generated lines stay well below.
+VBA_LINE: Final = 900
+
+#: The area the Overview keeps for the button and its note: the button's row and the next,
+#: from the button's column to 7 columns right of it. The button takes the first
+#: ``BUTTON_COLS`` columns, the note the rest; the e-mail copy blanks the whole area.
+RESERVED_ROWS: Final = 2
+RESERVED_COLS: Final = 8
+BUTTON_COLS: Final = 2
+#: The button's margin inside its cells, in pixels (x, y).
 BUTTON_OFFSET: Final = (6, 2)
+#: Before the caption: the usual "refresh" arrow (U+21BB), which Excel and LibreOffice
+#: draw from a fallback font where the caption's font lacks it.
+BUTTON_SYMBOL: Final = "\u21bb"
+#: The caption's font (a form button's face colour cannot be set, see docs/macro.md): as
+#: XlsxWriter writes it, and as the button gets it.
+XLSXWRITER_FONT: Final = '<font face="Calibri" size="220" color="#000000">'
+BUTTON_FONT: Final = f'<font face="Calibri" size="240" color="{HEADER_FILL}">'
+#: The light band behind the button and its note.
+BAND_FILL: Final = "#DDEBF7"
+NOTE_COLOR: Final = "#404040"
 
 _NAME = re.compile(r'^Attribute VB_Name = "([^"]+)"', re.MULTILINE)
 _VERSION = re.compile(r"^'Version: (\S+)", re.MULTILINE)
@@ -69,6 +110,101 @@ def vba_text(text: str) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+# -- texts in VBA ------------------------------------------------------------------------------
+
+
+def vba_parts(text: str, longest: int = 200) -> list[str]:
+    """The pieces of :func:`vba_expression`: literals of printable ASCII (at most
+    ``longest`` characters each) and ``ChrW(n)`` for every other UTF-16 code unit."""
+    parts: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        literal = "".join(run)
+        for i in range(0, len(literal), longest):
+            parts.append('"' + literal[i : i + longest].replace('"', '""') + '"')
+        run.clear()
+
+    data = text.encode("utf-16-le")
+    for i in range(0, len(data), 2):
+        unit = int.from_bytes(data[i : i + 2], "little")
+        if 0x20 <= unit < 0x7F:
+            run.append(chr(unit))
+        else:
+            flush()
+            parts.append(f"ChrW({unit})")
+    flush()
+    return parts
+
+
+def vba_expression(text: str) -> str:
+    """``text`` as a VBA string expression that survives any code page: ASCII runs as
+    literals, every other character as ``ChrW(n)`` (a character beyond U+FFFF as its two
+    UTF-16 surrogates), joined by ``&``. ``"پلن 1"`` gives
+    ``ChrW(1662) & ChrW(1604) & ChrW(1606) & " 1"``."""
+    return " & ".join(vba_parts(text)) or '""'
+
+
+def vba_function(name: str, text: str) -> list[str]:
+    """A private VBA function ``name()`` returning ``text``, in lines VBA accepts."""
+    lines = [f"Private Function {name}() As String"]
+    current: list[str] = []
+    width = 0
+
+    def emit() -> None:
+        start = f"    {name} = " if len(lines) == 1 else f"    {name} = {name} & "
+        lines.append(start + " & ".join(current))
+
+    for part in vba_parts(text) or ['""']:
+        if current and width + len(part) + 3 > VBA_LINE:
+            emit()
+            current, width = [], 0
+        current.append(part)
+        width += len(part) + 3
+    emit()
+    lines.append("End Function")
+    return lines
+
+
+def vba_texts(lang: str) -> dict[str, str]:
+    """What the macro shows, in ``lang``: key -> text."""
+    texts = {key: label(key, lang) for key in VBA_TEXTS}
+    texts["vba_install"] = texts["vba_install"].format(install=INSTALL_COMMAND)
+    return texts
+
+
+def texts_block(lang: str) -> list[str]:
+    """The lines that go between ``'<texts>`` and ``'</texts>`` of ``KpiXl.bas``."""
+    rtl = "True" if lang in RTL_LANGUAGES else "False"
+    lines = [
+        f"' The texts in the plan's language ({lang}), written by kpi_xl at build time",
+        "' (kpi_xl/catalog/labels/vba.yaml; ChrW() keeps them intact in any code page).",
+        f"Private Const RIGHT_TO_LEFT As Boolean = {rtl}",
+    ]
+    for key, text in vba_texts(lang).items():
+        lines.append("")
+        lines.extend(vba_function(key, text))
+    return lines
+
+
+def with_texts(source: str, lang: str) -> str:
+    """``KpiXl.bas`` with its texts block written in ``lang``."""
+    lines = source.replace("\r\n", "\n").split("\n")
+    try:
+        begin, end = lines.index(TEXTS_BEGIN), lines.index(TEXTS_END)
+    except ValueError:
+        begin = end = -1
+    if not 0 <= begin < end:
+        raise KpiXlError(
+            f"the VBA source {KPI_MODULE}.bas has no {TEXTS_BEGIN} ... {TEXTS_END} block: "
+            "the kpi_xl installation is incomplete"
+        )
+    return "\n".join([*lines[: begin + 1], *texts_block(lang), *lines[end:]])
+
+
+# -- sources and the project -------------------------------------------------------------------
+
+
 def _source(file: Traversable, name: str, *, is_class: bool = False) -> VBASource:
     if not file.is_file():
         raise KpiXlError(
@@ -81,13 +217,12 @@ def _source(file: Traversable, name: str, *, is_class: bool = False) -> VBASourc
     return VBASource(name, text, is_class, str(file))
 
 
-def kpi_sources() -> tuple[VBASource, ...]:
-    """kpi_xl's own modules: ``KpiXl`` and the UDF wrappers ``xlwings_udfs``."""
+def kpi_sources(lang: str = "en") -> tuple[VBASource, ...]:
+    """kpi_xl's own modules: ``KpiXl`` (its texts in ``lang``) and the UDF wrappers."""
     folder = templates_dir().joinpath("vba")
-    return (
-        _source(folder.joinpath(f"{KPI_MODULE}.bas"), KPI_MODULE),
-        _source(folder.joinpath(f"{UDF_MODULE}.bas"), UDF_MODULE),
-    )
+    kpi = _source(folder.joinpath(f"{KPI_MODULE}.bas"), KPI_MODULE)
+    kpi = VBASource(kpi.name, vba_text(with_texts(kpi.text, lang)), origin=kpi.origin)
+    return (kpi, _source(folder.joinpath(f"{UDF_MODULE}.bas"), UDF_MODULE))
 
 
 def _xlwings_dir() -> Traversable:
@@ -110,9 +245,9 @@ def xlwings_vba_version() -> str:
     return found.group(1) if found else ""
 
 
-def vba_sources() -> tuple[VBASource, ...]:
+def vba_sources(lang: str = "en") -> tuple[VBASource, ...]:
     """Every module the macro-enabled plan gets, in the order they are declared."""
-    return (*kpi_sources(), *xlwings_sources())
+    return (*kpi_sources(lang), *xlwings_sources())
 
 
 def _skeleton(path: Path, code_names: Sequence[str]) -> None:
@@ -125,7 +260,8 @@ def _skeleton(path: Path, code_names: Sequence[str]) -> None:
 
 
 def project_bin(code_names: Sequence[str], sources: Iterable[VBASource] | None = None) -> bytes:
-    """``vbaProject.bin`` for a workbook whose sheets have ``code_names``, holding ``sources``.
+    """``vbaProject.bin`` for a workbook whose sheets have ``code_names``, holding ``sources``
+    (default: :func:`vba_sources` in English).
 
     The project is the one Excel makes for a first macro: ``ThisWorkbook`` and a document
     module per sheet; then the modules are added and the project is checked.
@@ -164,29 +300,129 @@ def code_names(workbook: xlsxwriter.Workbook) -> list[str]:
     return names
 
 
-def add_macro_parts(
-    workbook: xlsxwriter.Workbook, overview: Worksheet, anchor: Cell, caption: str
-) -> None:
-    """Add the VBA project and the Refresh button at ``anchor``; call once every sheet is
-    added.
+# -- the button and its note -------------------------------------------------------------------
+
+
+def button_caption(lang: str) -> str:
+    """The button's caption: the refresh arrow and the word, in ``lang``."""
+    return f"{BUTTON_SYMBOL} {label('refresh_button', lang)}"
+
+
+def styled_button_vml(vml: str) -> str:
+    """The VML of a sheet with its buttons' captions bold, 12 pt and in the header blue."""
+    return re.sub(
+        re.escape(XLSXWRITER_FONT) + r"(.*?)</font>",
+        lambda m: f"{BUTTON_FONT}<b>{m.group(1)}</b></font>",
+        vml,
+        flags=re.S,
+    )
+
+
+def _style_buttons(workbook: xlsxwriter.Workbook) -> None:
+    """Have the workbook write its buttons' captions with :data:`BUTTON_FONT`.
+
+    XlsxWriter writes a fixed font into a button's VML and has no option for it; its
+    workbook takes the packager from ``_get_packager`` ("allows the default packager to be
+    over-ridden"), so this workbook gets one that restyles the VML it has just written.
+    """
+    from xlsxwriter.packager import Packager
+
+    class ButtonPackager(Packager):  # type: ignore[misc]
+        def _write_vml_files(self) -> None:
+            first = len(self.filenames)
+            super()._write_vml_files()
+            for i in range(first, len(self.filenames)):
+                handle, name, is_binary = self.filenames[i]
+                if not name.startswith("xl/drawings/vmlDrawing"):
+                    continue
+                if isinstance(handle, io.StringIO):
+                    self.filenames[i] = (
+                        io.StringIO(styled_button_vml(handle.getvalue())),
+                        name,
+                        is_binary,
+                    )
+                else:
+                    vml = Path(handle).read_text(encoding="utf-8")
+                    Path(handle).write_text(styled_button_vml(vml), encoding="utf-8")
+
+    workbook._get_packager = ButtonPackager
+
+
+def _pixels(sheet: Worksheet, cols: range, rows: range) -> tuple[int, int]:
+    """The width of ``cols`` and the height of ``rows`` as the sheet has them, in pixels."""
+    return (
+        int(sum(sheet._size_col(c) for c in cols)),
+        int(sum(sheet._size_row(r) for r in rows)),
+    )
+
+
+def _excel_text(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def write_refresh_note(ctx: Context, data_source: str) -> None:
+    """The note beside the button, in the area :data:`RESERVED_COLS` keeps: what the button
+    needs, then that a refresh keeps your inputs and where the data comes from - a formula
+    over the data source on Settings, so it follows the setting. Behind both, a light band.
+
+    Not fingerprinted for refresh (written with XlsxWriter's own calls): the e-mail copy
+    blanks the area, and that is no edit.
+    """
+    sheet = ctx.sheet("overview")
+    anchor = ctx.layout.overview.button
+    row, col = anchor.row, anchor.col
+    first, last = col + BUTTON_COLS, col + RESERVED_COLS - 1
+    direction = {"reading_order": 2} if ctx.rtl else {}
+    band = ctx.fmt.get(bg_color=BAND_FILL)
+    needs = ctx.fmt.get(bg_color=BAND_FILL, font_color=HEADER_FILL, font_size=9, bold=True,
+                        shrink=True, **direction)  # fmt: skip
+    source = ctx.fmt.get(bg_color=BAND_FILL, font_color=NOTE_COLOR, font_size=9, **direction)
+    sheet.merge_range(row, col, row + RESERVED_ROWS - 1, first - 1, "", band)
+    sheet.merge_range(row, first, row, last, "", needs)
+    sheet.write_string(row, first, ctx.t("refresh_note_needs"), needs)
+    said = " ".join(
+        (ctx.t("refresh_note_kept"),
+         ctx.t("refresh_note_source", sheet=ctx.layout.sheets["settings"]), "")
+    )  # fmt: skip
+    none = ctx.t("refresh_note_no_source")
+    name = SETTINGS["data_source"]
+    formula = f'={_excel_text(said)}&IF({name}="",{_excel_text(none)},{name})'
+    sheet.merge_range(row + 1, first, row + 1, last, "", source)
+    sheet.write_formula(row + 1, first, formula, source, said + (data_source or none))
+
+
+def add_refresh_parts(ctx: Context, data_source: str) -> None:
+    """Add the VBA project (its texts in the plan's language), the Refresh button at the
+    layout's ``overview.button`` and the note beside it; call once every sheet is added.
+    ``data_source`` is the Settings value (the note's formula reads it; this is its value).
 
     The workbook must be written to a ``.xlsm`` file: Excel refuses a macro-enabled
     workbook under another extension.
     """
-    data = project_bin(code_names(workbook))
+    workbook = ctx.workbook
+    data = project_bin(code_names(workbook), vba_sources(ctx.lang))
     workbook.add_vba_project(io.BytesIO(data), is_stream=True)
-    width, height = BUTTON_SIZE
+    sheet = ctx.sheet("overview")
+    anchor = ctx.layout.overview.button
     x_offset, y_offset = BUTTON_OFFSET
-    overview.insert_button(
+    width, height = _pixels(
+        sheet,
+        range(anchor.col, anchor.col + BUTTON_COLS),
+        range(anchor.row, anchor.row + RESERVED_ROWS),
+    )
+    caption = button_caption(ctx.lang)
+    sheet.insert_button(
         anchor.row,
         anchor.col,
         {
             "macro": REFRESH_MACRO,
             "caption": caption,
-            "description": caption,
-            "width": width,
-            "height": height,
+            "description": f"{caption}: {ctx.t('refresh_note_needs')}",
+            "width": width - 2 * x_offset,
+            "height": height - 2 * y_offset,
             "x_offset": x_offset,
             "y_offset": y_offset,
         },
     )
+    _style_buttons(workbook)
+    write_refresh_note(ctx, data_source)

@@ -18,6 +18,8 @@ from kpi_xl.spreadsheet import new_workbook
 from kpi_xl.workbook.channel_sheet import write_channel
 from kpi_xl.workbook.context import Context
 from kpi_xl.workbook.overview_sheet import write_overview
+from kpi_xl.workbook.overview_top import plan_title
+from kpi_xl.workbook.page import page_furniture
 from kpi_xl.workbook.plan_data_sheet import write_plan_data
 from kpi_xl.workbook.reference_sheets import (
     write_data,
@@ -77,21 +79,21 @@ def write_workbook(
         workbook,
         model,
         layout,
-        Formats(workbook, model.spec.currency, model.spec.lang),
+        Formats(workbook, model.spec.currency, model.spec.lang, model.spec.digits or "latin"),
         model.spec.lang,
         selected=selected,
     )
     ctx.add_sheets()
     for name, reference in layout.names.items():
         workbook.define_name(name, "=" + reference)
-    step("targets")
+    step(ctx.t("sheet_targets"))
     write_targets(ctx)
     for channel in layout.channels:
-        step(f"channel {channel}")
+        step(ctx.channel_label(channel))
         write_channel(ctx, channel)
-    step("overview")
+    step(ctx.t("sheet_overview"))
     write_overview(ctx)
-    step("data")
+    step(ctx.t("sheet_data"))
     write_data(ctx)
     write_plan_data(ctx)
     write_definitions(ctx)
@@ -110,16 +112,16 @@ def write_workbook(
     )
     write_meta(ctx, meta)
     if macro:
-        from kpi_xl.workbook.vba_project import add_macro_parts
+        from kpi_xl.workbook.vba_project import add_refresh_parts
 
-        add_macro_parts(
-            workbook, ctx.sheet("overview"), layout.overview.button, ctx.t("refresh_button")
-        )
+        add_refresh_parts(ctx, data_source)
     workbook.set_calc_mode("auto")
+    title = plan_title(ctx)
     workbook.set_properties(
-        {"title": model.spec.title or model.spec.name, "comments": "Built by kpi_xl"}
+        {"title": title, "subject": ctx.period_label(model.current), "comments": "kpi_xl"}
     )
+    page_furniture(ctx, title)
     workbook.set_size(1400, 900)
-    step("saving")
+    step(ctx.t("saving"))
     workbook.close()
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import types
 from typing import Any
 
 import xlsxwriter
@@ -13,7 +14,10 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from kpi_xl.catalog.units import number_format
+from kpi_xl.digits import persian_digit_format
 from kpi_xl.style import HEADER_FILL, INPUT_BORDER, INPUT_FILL, STATUS_COLORS
+from kpi_xl.vocabulary import RTL_LANGUAGES
+from kpi_xl.workbook.text_fit import text_px, width_for_px
 
 
 class PlanSheet(Worksheet):  # type: ignore[misc]
@@ -35,6 +39,14 @@ class PlanSheet(Worksheet):  # type: ignore[misc]
         if result == "" and not any(name == "t" for name, _ in attributes):
             attributes = [*attributes, ("t", "str")]
         super()._xml_formula_element(formula, result, attributes)
+
+    def fit_columns(self, first: int, last: int, minimum: float, maximum: float = 80) -> None:
+        """Set columns ``first``..``last`` as wide as the widest one-line text
+        :func:`write_text` put in each (at least ``minimum``, at most ``maximum``)."""
+        widest = text_widths(self)
+        for col in range(first, last + 1):
+            px = widest.get(col, 0.0)
+            self.set_column(col, col, min(max(minimum, width_for_px(px)), maximum))
 
     @property
     def fingerprints(self) -> dict[str, str]:
@@ -81,10 +93,22 @@ def cached(value: Any) -> Any:
     return value
 
 
+def text_widths(sheet: Worksheet) -> dict[int, float]:
+    """Column -> the widest one-line text written with :func:`write_text`, in pixels."""
+    widths: dict[int, float] = sheet.__dict__.setdefault("_kpi_text_px", {})
+    return widths
+
+
 def write_text(sheet: Worksheet, row: int, col: int, text: Any, fmt: Format | None = None) -> None:
     """Data text is always a string cell, never a formula (``=cmd|...`` stays text)."""
     value = "" if text is None else str(text)
     sheet.write_string(row, col, value, fmt)
+    if value and (fmt is None or not fmt.text_wrap):
+        size = float(fmt.font_size) if fmt is not None else 11.0
+        px = text_px(value, size, bool(fmt is not None and fmt.bold))
+        widths = text_widths(sheet)
+        if px > widths.get(col, 0.0):
+            widths[col] = px
     # record as text even when it starts with "=" (it is not a formula)
     _record(sheet, row, col, "\x00" + value if value.startswith("=") else value)
 
@@ -117,14 +141,26 @@ def write_formula(
 class Formats:
     """The workbook's cell formats, created once and shared by every sheet."""
 
-    def __init__(self, workbook: xlsxwriter.Workbook, currency: str, lang: str = "en") -> None:
+    def __init__(
+        self, workbook: xlsxwriter.Workbook, currency: str, lang: str = "en", digits: str = "latin"
+    ) -> None:
         self._wb = workbook
         self.currency = currency
         self.lang = lang
+        self.digits = digits
         self._cache: dict[tuple[Any, ...], Format] = {}
-        self._base = {"font_name": "Calibri", "font_size": 10, "valign": "vcenter"}
+        self._base: dict[str, Any] = {"font_name": "Calibri", "font_size": 10, "valign": "vcenter"}
+        if lang in RTL_LANGUAGES:  # text reads right to left: numbers and words in order
+            self._base["reading_order"] = 2
+
+    def numbers(self, num_format: str) -> str:
+        """A number format in the plan's digits (Persian digits: the locale code Excel and
+        LibreOffice read, :func:`kpi_xl.digits.persian_digit_format`)."""
+        return persian_digit_format(num_format) if self.digits == "persian" else num_format
 
     def get(self, **props: Any) -> Format:
+        if "num_format" in props:
+            props["num_format"] = self.numbers(str(props["num_format"]))
         key = tuple(sorted(props.items()))
         if key not in self._cache:
             self._cache[key] = self._wb.add_format({**self._base, **props})
@@ -187,3 +223,18 @@ class Formats:
     def status_fill(self, code: str) -> Format:
         bg, fg = STATUS_COLORS[code]
         return self.get(bg_color=bg, font_color=fg)
+
+
+def show_gaps(chart: Any) -> None:
+    """A period without data is a gap in ``chart``, said in its XML.
+
+    XlsxWriter leaves ``<c:dispBlanksAs val="gap"/>`` out as Excel's default, but the
+    schema's default is ``zero`` and other readers (LibreOffice, previews) may draw a
+    plunge to zero; so the element is always written.
+    """
+    chart.show_blanks_as("gap")
+
+    def write_gap(self: Any) -> None:
+        self._xml_empty_tag("c:dispBlanksAs", [("val", self.show_blanks)])
+
+    chart._write_disp_blanks_as = types.MethodType(write_gap, chart)
