@@ -27,6 +27,7 @@ from kpi_xl.cli_help import (
     refresh_texts,
     root_texts,
     send_texts,
+    store_texts,
 )
 from kpi_xl.errors import KpiXlError
 
@@ -63,9 +64,11 @@ def _build_steps(template: str) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from kpi_xl.fileio import backups_of
     from kpi_xl.pipeline import DataSource, build_plan
 
     out = Path(args.output or ("kpi_plan.xlsm" if args.macro else "kpi_plan.xlsx"))
+    before = set(backups_of(out))
     with _progress(args.quiet, _build_steps(args.template)) as step:
         path = build_plan(
             DataSource(sample="ecommerce"),  # whole-period rows in the plan's own calendar
@@ -78,18 +81,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
             progress=step,
             calendar=args.calendar,
             digits=args.digits,
+            overwrite=args.overwrite,
         )
-    print(f"wrote {path} (demo plan '{args.template}', {args.lang}, bundled sample data)")
+    kept = [b.name for b in backups_of(out) if b not in before] if args.overwrite else []
+    note = f"; the previous file kept as {kept[-1]}" if kept else ""
+    print(f"wrote {path} (demo plan '{args.template}', {args.lang}, bundled sample data){note}")
     return 0
 
 
+def _warn(message: str) -> None:
+    print(f"kpi-xl: warning: {message}", file=sys.stderr)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
+    from kpi_xl.fileio import backups_of
     from kpi_xl.pipeline import build_plan
 
+    out = Path(args.output)
+    data = [*args.data, *(args.source or [])]
+    if not data:
+        raise KpiXlError("no data given: name export files, or a source with --source")
+    before = set(backups_of(out))
     with _progress(args.quiet, _build_steps(args.template)) as step:
         path = build_plan(
-            args.data,
-            Path(args.output),
+            data,
+            out,
             template=args.template,
             lang=args.lang,
             year=args.year,
@@ -102,25 +118,54 @@ def cmd_build(args: argparse.Namespace) -> int:
             progress=step,
             calendar=args.calendar,
             digits=args.digits,
+            overwrite=args.overwrite,
+            warn=_warn,
         )
-    print(f"wrote {path} (plan '{args.template}', {args.lang}, from {len(args.data)} file(s))")
+    kept = [b.name for b in backups_of(out) if b not in before] if args.overwrite else []
+    note = f"; the previous file kept as {kept[-1]}" if kept else ""
+    print(f"wrote {path} (plan '{args.template}', {args.lang}, from {len(data)} source(s)){note}")
     return 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from kpi_xl.ingest import describe, load_report, write_canonical
+    from kpi_xl.ingest import (
+        check_canonical_output,
+        check_store_path,
+        describe,
+        ingest_into_store,
+        load_report,
+        write_canonical,
+    )
 
-    ingested = load_report(*args.data)
+    # the options first: a wrong -o or --store is refused before any export is read
+    if args.output:
+        check_canonical_output(Path(args.output))
+    if args.store:
+        check_store_path(Path(args.store))
+    stored = None
+    if args.store:
+        ingested, stored = ingest_into_store(args.store, *args.data)
+    else:
+        ingested = load_report(*args.data)
     summary: dict[str, object] = {"files": {r.file: r.summary() for r in ingested.reports}}
     if ingested.replacements:
         summary["replaced"] = [str(r) for r in ingested.replacements]
     summary.update(describe(ingested.frame))
+    if stored is not None:
+        summary["store"] = stored.summary()
     for warning in ingested.warnings:
         print(f"kpi-xl: warning: {warning}", file=sys.stderr)
     print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
     if args.output:
         write_canonical(ingested.frame, Path(args.output))
         print(f"wrote {args.output} ({len(ingested.frame)} rows)")
+    return 0
+
+
+def cmd_store_info(args: argparse.Namespace) -> int:
+    from kpi_xl.ingest.store import store_info
+
+    print(json.dumps(store_info(args.store), indent=2, ensure_ascii=False))
     return 0
 
 
@@ -158,7 +203,9 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     from kpi_xl.catalog import CHANNELS
 
     if args.channel and args.channel not in CHANNELS:
-        raise KpiXlError(f"unknown channel {args.channel!r}; expected one of {', '.join(CHANNELS)}")
+        from kpi_xl.vocabulary import unknown
+
+        raise KpiXlError(unknown("channel", args.channel, CHANNELS))
     rows = catalog_rows(args.lang, args.channel)
     if args.format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -174,11 +221,19 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from kpi_xl.ingest.sources import check_input
+    from kpi_xl.pipeline import is_url
     from kpi_xl.refreshing import refresh
+
+    for item in args.data or ():  # a typo in --data is reported before the plan is read
+        if not is_url(item):
+            check_input(Path(item))
 
     with _progress(args.quiet, 12) as step:
         path = refresh(args.plan, args.data, force=args.force, backup=not args.no_backup,
                        progress=step)  # fmt: skip
+    for line in getattr(path, "report", ()):  # what --force left out or regenerated
+        print(f"kpi-xl: {line}", file=sys.stderr)
     print(f"refreshed {path}" + ("" if args.no_backup else " (previous version kept as backup)"))
     return 0
 
@@ -206,6 +261,16 @@ def _share(text: str) -> float:
     return number
 
 
+def _year(text: str) -> int:
+    """A plan year typed on the command line."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a year: give a year such as 2026 (1405 in a Solar Hijri plan)"
+        ) from None
+
+
 def _add_build_options(p: argparse.ArgumentParser, output: str | None) -> None:
     """The options demo and build share; ``output``: -o's default, or None: required."""
     from kpi_xl.vocabulary import LANGUAGES
@@ -216,6 +281,13 @@ def _add_build_options(p: argparse.ArgumentParser, output: str | None) -> None:
         required=output is None,
         metavar="FILE",
         help=f"the workbook to write: .xlsx, or .xlsm with --macro ({output or 'required'})",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the file -o names if it exists, keeping the old one as "
+        "NAME.backup-YYYYmmdd-HHMMSS.xlsx beside it (default: refuse; 'kpi-xl refresh' "
+        "updates a plan keeping your inputs)",
     )
     p.add_argument(
         "--template",
@@ -272,11 +344,21 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_demo)
 
     p = sub.add_parser("build", help="build a plan workbook from export files", texts=build_texts)
-    p.add_argument("data", nargs="+", metavar="EXPORT", help=exports)
+    p.add_argument("data", nargs="*", metavar="EXPORT", help=exports)
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="SOURCE",
+        help="a history store (STORE.duckdb, written by kpi-xl ingest --store) or a "
+        "warehouse URL (postgres://user@host/db?table=marketing, duckdb:///file.duckdb?"
+        "schema=ga4, bigquery://project/dataset?schema=ga4...; "
+        f"{extra('warehouse')}; see docs/warehouse.md) to build from, with or instead of "
+        "export files (repeat for more)",
+    )
     _add_build_options(p, None)
     p.add_argument(
         "--year",
-        type=int,
+        type=_year,
         help="plan year, e.g. 2026, or 1405 in a Solar Hijri plan (default: the year of the "
         "latest date in the data)",
     )
@@ -318,7 +400,24 @@ def parser() -> argparse.ArgumentParser:
         help="also write the combined canonical table: .csv, .csv.gz, .xlsx or .parquet "
         f"({extra('parquet')}); an existing file is replaced",
     )
+    p.add_argument(
+        "--store",
+        metavar="STORE.duckdb",
+        help="also add the rows to a history store (created on first use); a newer export "
+        "of the same platform and days replaces the stored rows; build from it with "
+        "kpi-xl build STORE.duckdb",
+    )
     p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("store", help="show what a history store holds", texts=store_texts)
+    store_sub = p.add_subparsers(dest="store_command", required=True, metavar="COMMAND")
+    info = store_sub.add_parser(
+        "info",
+        help="sources, files, date ranges and row counts of a history store",
+        texts=store_texts,
+    )
+    info.add_argument("store", metavar="STORE.duckdb")
+    info.set_defaults(handler=cmd_store_info)
 
     p = sub.add_parser("kpis", help="list the KPI catalog", texts=kpis_texts)
     p.add_argument(
@@ -364,7 +463,9 @@ def parser() -> argparse.ArgumentParser:
         help="write the macro-free .xlsx copy of an .xlsm plan",
         texts=export_email_texts,
     )
-    p.add_argument("plan", help="the macro-enabled plan (.xlsm)")
+    p.add_argument(
+        "plan", help="the macro-enabled plan (.xlsm, or an .xlsm renamed .xlsx that holds macros)"
+    )
     p.add_argument(
         "-o",
         "--output",

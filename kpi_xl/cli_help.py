@@ -7,7 +7,7 @@ import argparse
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
-from typing import Any
+from typing import Any, NoReturn
 
 # Each command's help is a description and an epilog (examples, then the lists it needs),
 # written only when help is asked for: the lists come from the package's registries
@@ -63,6 +63,34 @@ class Parser(argparse.ArgumentParser):
             self.description, self.epilog = self.texts()
             self.texts = None
         return super().format_help()
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """A value that is none of the choices: the nearest one, and the choices as a
+        person writes them (argparse writes a Python list of reprs)."""
+        choices = action.choices
+        if choices is None or value in choices:
+            return
+        from kpi_xl.vocabulary import language_meant, nearest
+
+        names = [str(c) for c in choices]
+        if isinstance(action, argparse._SubParsersAction):
+            what = "command"
+        elif action.dest == "lang":
+            what = "language"
+        else:
+            what = action.dest.replace("_", " ")
+        hint = nearest(str(value), names)
+        if not hint and what == "language":
+            meant = language_meant(str(value))
+            hint = f" (did you mean {meant!r}?)" if meant else ""
+        raise argparse.ArgumentError(
+            action, f"unknown {what} {str(value)!r}{hint}: use one of {', '.join(names)}"
+        )
+
+    def error(self, message: str) -> NoReturn:
+        """One line, as every error of kpi-xl: ``kpi-xl: error: ...``, with where to read
+        how the command is used (instead of argparse's usage block); exit code 2."""
+        self.exit(2, f"kpi-xl: error: {message}; see '{self.prog} --help'\n")
 
 
 def _epilog(*sections: str) -> str:
@@ -225,9 +253,10 @@ def demo_texts() -> Texts:
     description = (
         "Build a complete KPI plan from the bundled sample data of a small online store, to "
         "see what a plan looks like before you use your own exports. It writes kpi_plan.xlsx "
-        "in the current folder (kpi_plan.xlsm with --macro), or the file -o names, replacing "
-        "a file of that name. The plan records the sample data as its data source, so "
-        "'kpi-xl refresh kpi_plan.xlsx' works on it too."
+        "in the current folder (kpi_plan.xlsm with --macro), or the file -o names; an existing "
+        "file is left alone unless --overwrite (which keeps a backup of it). The plan records "
+        "the sample data as its data source, so 'kpi-xl refresh kpi_plan.xlsx' works on it "
+        "too."
     )
     return description, _epilog(
         _examples(
@@ -250,8 +279,16 @@ def build_texts() -> Texts:
         "also carries the value computed in Python. Targets start as suggestions from the "
         "history in the data (the same period last year times the recent trend, improved by "
         "the template's growth); --targets gives your own, and you can also type over them in "
-        "the Targets sheet. It writes the file -o names (.xlsx, or .xlsm with --macro), "
-        "replacing a file of that name."
+        "the Targets sheet. It writes the file -o names (.xlsx, or .xlsm with --macro); an "
+        "existing file is left alone unless --overwrite (which keeps a backup of it, as "
+        "refresh does). A history store (STORE.duckdb, see 'kpi-xl ingest --store') is read "
+        "like an export.\n\n"
+        "The plan year (--year; default: the year of the latest date in the data) must hold "
+        "data: a year the data has no day of is refused, naming the dates the data covers "
+        "and the year to use. The one exception is the year right after the data, to plan "
+        "next year from this year's history: it is built with a warning (no actuals yet; "
+        "the targets are suggested from the data before it), and refresh fills the actuals "
+        "in as that year's exports come in."
     )
     return description, _epilog(
         _examples(
@@ -278,7 +315,9 @@ def ingest_texts() -> Texts:
         "total the rows, dates, channels, campaigns and measures. The report is JSON on "
         "standard output; warnings go to standard error. With -o it also writes the combined "
         "canonical table, for your own analysis or as input to build (it reads back "
-        "unchanged)."
+        "unchanged). With --store it also adds the rows to a history store (a DuckDB file, "
+        "created on first use) where a newer export of the same platform and days replaces "
+        "the stored rows; build and refresh read the store like an export."
     )
     rows = [
         line
@@ -290,9 +329,21 @@ def ingest_texts() -> Texts:
             "kpi-xl ingest ga4_traffic_acquisition.csv google_ads_campaigns.csv",
             "# every export in a folder, combined into one table to pivot in Excel",
             "kpi-xl ingest exports/*.csv -o channel_data.xlsx",
+            "# keep every weekly download (then: kpi-xl build --source marketing.duckdb)",
+            "kpi-xl ingest meta_week1.csv --store marketing.duckdb",
         ),
         _section('platforms (the "platform" of each file in the report): the layout read', rows),
     )
+
+
+def store_texts() -> Texts:
+    description = (
+        "Show what a history store holds: its schema version, and for each platform the "
+        "number of export files stored, the first and last day, the rows and when rows were "
+        "last added. The store is the DuckDB file 'kpi-xl ingest --store' writes; 'kpi-xl "
+        "build STORE.duckdb' builds a plan from it. The report is JSON on standard output."
+    )
+    return description, _epilog(_examples("kpi-xl store info marketing.duckdb"))
 
 
 def kpis_texts() -> Texts:
@@ -373,8 +424,8 @@ def send_texts(description: str) -> Callable[[], Texts]:
                 "kpi-xl send kpi_plan.xlsx --to boss@example.com --from me@example.com \\\n"
                 "    --smtp smtp.example.com:587 --user me@example.com",
                 "# write the message to a file instead of sending it",
-                "kpi-xl send kpi_plan.xlsx --to boss@example.com --cc team@example.com "
-                "--eml kpi_plan.eml",
+                "kpi-xl send kpi_plan.xlsx --from me@example.com --to boss@example.com \\\n"
+                "    --cc team@example.com --eml kpi_plan.eml",
             ),
             needs,
             _languages(),

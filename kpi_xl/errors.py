@@ -47,3 +47,35 @@ class ConflictError(KpiXlError):
     """Refresh found user edits it would discard; CLI exit code 3."""
 
     exit_code = 3
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A value in a message as a person reads it, never a Python repr: a text quoted (cut
+    to ``limit`` characters), ``the number 1.5``, ``the date 2026-03-01``, ``true``,
+    ``nothing (an empty value)``, ``a list``, ``a mapping (key: value)``."""
+    import datetime as dt
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"the number {value:g}" if isinstance(value, float) else f"the number {value}"
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return f"the date {value.date().isoformat()}"
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return f"the date {value.isoformat(sep=' ') if isinstance(value, dt.datetime) else value}"
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[: limit - 3] + "..."
+        return repr(text)
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping (key: value)"
+    return "a value of another kind"
+
+
+class KpiXlWarning(UserWarning):
+    """Something the user may want to know that is not an error (a plan year after the
+    data: no actuals yet). The CLI prints it as ``kpi-xl: warning: ...``."""

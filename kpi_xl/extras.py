@@ -14,6 +14,7 @@ EXTRAS = {
     "excel": "the macro-enabled plan (--macro) and the Excel UDFs (xlwings, pyOpenVBA)",
     "mail": "the chart in the e-mail (matplotlib)",
     "parquet": "Parquet files (pyarrow)",
+    "warehouse": "warehouse sources: DuckDB, PostgreSQL, BigQuery, Snowflake, Spark (ibis)",
 }
 
 

@@ -11,6 +11,7 @@ written by :func:`write_plan`.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,8 @@ from typing import Any
 import pandas as pd
 
 from kpi_xl import periods as cal
-from kpi_xl.errors import KpiXlError
-from kpi_xl.fileio import atomic_path
+from kpi_xl.errors import KpiXlError, KpiXlWarning
+from kpi_xl.fileio import atomic_path, check_target
 from kpi_xl.ingest import Ingested, load_report
 from kpi_xl.ingest.aggregate import aggregate
 from kpi_xl.ingest.canonical import with_ranges
@@ -31,6 +32,7 @@ from kpi_xl.plan.model import (
     compute,
     period_stamps,
     plan_measures,
+    target_scopes,
 )
 from kpi_xl.plan.placement import plan_layout
 from kpi_xl.plan.scopes import (
@@ -40,7 +42,7 @@ from kpi_xl.plan.scopes import (
     to_date_data,
 )
 from kpi_xl.plan.spec import PlanSpec, load_template
-from kpi_xl.plan.targets import Targets, load_targets
+from kpi_xl.plan.targets import Targets, check_in_plan, load_targets
 from kpi_xl.workbook.writer import ExtraSheet, write_workbook
 
 Progress = Callable[[str], None]
@@ -58,12 +60,24 @@ class DataSource:
     paths: tuple[Path, ...] = ()
     sample: str = ""
     frame: pd.DataFrame | None = field(default=None, compare=False)
+    urls: tuple[str, ...] = ()  # warehouse sources (kpi_xl.warehouse), without secrets
+    #: the plan whose Settings sheet names the source (messages say where to fix it)
+    settings_of: str = field(default="", compare=False)
 
     def describe(self) -> str:
-        """The source as the Settings sheet records it (empty for a DataFrame)."""
+        """The source as the Settings sheet records it (empty for a DataFrame); a
+        warehouse URL without its credentials."""
         if self.sample:
             return SAMPLE_PREFIX + self.sample
-        return PATH_SEPARATOR.join(str(p.resolve()) for p in self.paths)
+        from kpi_xl.warehouse import public_url
+
+        parts = [str(p.resolve()) for p in self.paths] + [public_url(u) for u in self.urls]
+        return PATH_SEPARATOR.join(parts)
+
+
+def is_url(text: str) -> bool:
+    """Whether a data source names a warehouse (``postgres://...``) rather than a file."""
+    return "://" in text
 
 
 #: What the API takes as data.
@@ -78,11 +92,13 @@ def source_of(data: DataArg) -> DataSource:
     if isinstance(data, pd.DataFrame):
         return DataSource(frame=data)
     if isinstance(data, str | Path):
-        return DataSource(paths=(Path(data),))
-    paths = tuple(Path(p) for p in data)
-    if not paths:
+        data = [data]
+    items = list(data)
+    if not items:
         raise KpiXlError("no data given: pass at least one export file or a DataFrame")
-    return DataSource(paths=paths)
+    urls = tuple(str(p) for p in items if isinstance(p, str) and is_url(p))
+    paths = tuple(Path(p) for p in items if not (isinstance(p, str) and is_url(p)))
+    return DataSource(paths=paths, urls=urls)
 
 
 def parse_source(text: str, folder: Path, where: str | Path | None = None) -> DataSource:
@@ -98,7 +114,9 @@ def parse_source(text: str, folder: Path, where: str | Path | None = None) -> Da
         )
     if text.startswith(SAMPLE_PREFIX):
         return DataSource(sample=text.removeprefix(SAMPLE_PREFIX).strip() or "ecommerce")
-    paths = [Path(p.strip()) for p in text.split(PATH_SEPARATOR) if p.strip()]
+    entries = [p.strip() for p in text.split(PATH_SEPARATOR) if p.strip()]
+    urls = tuple(e for e in entries if is_url(e))
+    paths = [Path(e) for e in entries if not is_url(e)]
     paths = [p if p.is_absolute() else folder / p for p in paths]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -107,19 +125,43 @@ def parse_source(text: str, folder: Path, where: str | Path | None = None) -> Da
             "fix it on the Settings sheet or pass --data",
             file=where,
         )
-    return DataSource(paths=tuple(paths))
+    return DataSource(paths=tuple(paths), urls=urls, settings_of=str(where or ""))
 
 
 def load_ingested(source: DataSource, grain: str | None = None) -> Ingested:
     """The canonical table of a data source, with a report per export file; with
     ``grain``, a row spanning several of its periods is refused, naming its file and
-    line."""
+    line. An error in a file the plan's Settings sheet names says so."""
+    if not source.settings_of:
+        return _load_ingested(source, grain)
+    try:
+        return _load_ingested(source, grain)
+    except KpiXlError as exc:
+        named = {str(p) for p in source.paths}
+        if exc.file is None or not any(exc.file.startswith(n) for n in named):
+            raise
+        raise KpiXlError(
+            f"{exc.message} (this file is the data source the Settings sheet of "
+            f"{source.settings_of} names: fix it there, or pass the exports with --data)",
+            file=exc.file,
+            line=exc.line,
+            column=exc.column,
+            detail=exc.detail,
+        ) from None
+
+
+def _load_ingested(source: DataSource, grain: str | None = None) -> Ingested:
     if source.frame is not None:
         return load_report(source.frame, grain=grain)
     if source.sample:
         from kpi_xl.sample_data import load_sample
 
         return Ingested(load_sample(grain or "month"))
+    if source.urls:
+        from kpi_xl.warehouse import load_warehouse
+
+        frames = [load_warehouse(url) for url in source.urls]
+        return load_report(*frames, *source.paths, grain=grain)
     return load_report(*source.paths, grain=grain)
 
 
@@ -188,6 +230,67 @@ def check_target_periods(targets: Targets, spec: PlanSpec, path: str | Path | No
             ) from None
 
 
+def check_data_year(
+    ingested: Ingested, spec: PlanSpec, warn: Callable[[str], None] | None = None
+) -> None:
+    """Refuse a plan without data: no rows at all, or a plan year (``--year``) the data
+    has no day of, naming the data's range and the year to use. The year right after the
+    data is allowed (planning next year from this year's history: the targets are
+    suggested from the data before it), with a warning through ``warn`` (default: a
+    :class:`~kpi_xl.errors.KpiXlWarning`)."""
+    frame = ingested.frame
+    files = list(dict.fromkeys(r.file for r in ingested.reports))
+    where = files[0] if len(files) == 1 else None
+    data = "the data" if len(files) < 2 else f"the data of the {len(files)} files"
+    if frame.empty:
+        why = "; ".join(ingested.warnings[:3])
+        raise KpiXlError(
+            f"{data} holds no rows: there is nothing to build a plan from"
+            + (f" ({why})" if why else "")
+            + "; export a date range that has data",
+            file=where,
+        )
+    if spec.year is None:  # the year of the latest date: it has data
+        return
+    frame = with_ranges(frame)
+    first = cal.as_date(pd.Timestamp(frame["date_from"].min()))
+    last = cal.as_date(pd.Timestamp(frame["date_to"].max()))
+    periods = cal.periods_of_year(spec.year, spec.grain)
+    plan_start = cal.bounds(periods[0], spec.grain)[0]
+    plan_end = cal.bounds(periods[-1], spec.grain)[1]
+    if first <= plan_end and last >= plan_start:
+        days = (frame["date_from"] <= pd.Timestamp(plan_end)) & (
+            frame["date_to"] >= pd.Timestamp(plan_start)
+        )
+        if bool(days.any()):
+            return
+    latest = cal.year_of(last, spec.grain)
+    covers = f"{data} covers {first.isoformat()} to {last.isoformat()}"
+    if spec.year == latest + 1:
+        message = (
+            f"{where + ': ' if where else ''}{covers}: the {spec.year} plan has no actuals "
+            f"yet; its targets are suggested from the data before it (refresh the plan as "
+            f"{spec.year}'s exports come in)"
+        )
+        if warn is not None:
+            warn(message)
+        else:
+            import warnings
+
+            warnings.warn(message, KpiXlWarning, stacklevel=3)
+        return
+    todo = (
+        f"add exports of {spec.year}"
+        if spec.year < latest
+        else f"{latest + 1} to plan the year after the data"
+    )
+    raise KpiXlError(
+        f"{covers}, no day of the plan year {spec.year}: build the {latest} plan "
+        f"(--year {latest}), or {todo}",
+        file=where,
+    )
+
+
 def parse_fx(fx: Mapping[str, float] | Sequence[str] | None) -> dict[str, float] | None:
     """Exchange rates from ``{"USD": 0.92}`` or ``["USD=0.92", ...]`` (the command line),
     checked: a three-letter currency code and a positive rate."""
@@ -227,6 +330,15 @@ def check_output(out: Path, *, macro: bool) -> None:
         raise KpiXlError(f"a plan workbook must be named .xlsx{hint}", file=out)
 
 
+def overwrite_hint(out: Path) -> str:
+    """What to do about an existing plan ``out`` that a build would replace."""
+    return (
+        "add --overwrite to replace it, keeping the old file as a backup (overwrite=True "
+        f"in Python), or run 'kpi-xl refresh {shlex.quote(str(out))}' to update the plan keeping "
+        "your inputs"
+    )
+
+
 def write_plan(
     model: PlanModel,
     out: Path,
@@ -237,9 +349,13 @@ def write_plan(
     extra_sheets: Sequence[ExtraSheet] = (),
     user_sheets: Sequence[str] = (),
     selected: str = "",
+    overwrite: bool = True,
+    backup: bool = False,
 ) -> Path:
     """Lay the plan out and write it atomically to ``out`` (``selected``: the period
-    selector's value, kept by a refresh)."""
+    selector's value, kept by a refresh). An existing ``out`` is replaced when
+    ``overwrite`` (else refused), its previous version kept as a backup when ``backup``;
+    see :mod:`kpi_xl.fileio` for the checks (open, read-only, not a regular file...)."""
     check_output(out, macro=macro)
     if macro:
         from kpi_xl.extras import require
@@ -247,7 +363,9 @@ def write_plan(
         require("pyopenvba", "excel", "a macro-enabled plan")
         require("xlwings", "excel", "a macro-enabled plan")
     layout = plan_layout(model)
-    with atomic_path(out) as tmp:
+    with atomic_path(
+        out, overwrite=overwrite, exists_hint=overwrite_hint(out), backup=backup, what="workbook"
+    ) as tmp:
         write_workbook(
             model,
             layout,
@@ -279,6 +397,8 @@ def build_plan(
     progress: Progress | None = None,
     calendar: str | None = None,
     digits: str | None = None,
+    overwrite: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> Path:
     """Build a KPI plan workbook from channel data; returns the path written.
 
@@ -293,12 +413,29 @@ def build_plan(
     given, or ``sample:NAME``). ``calendar`` ("gregorian" or "solar_hijri") and ``digits``
     ("latin" or "persian") default to the language's (Solar Hijri months and Persian digits
     for Persian); in a Solar Hijri plan ``year`` is a Solar Hijri year (1405).
+
+    A plan without data is refused: data without rows, or a ``year`` the data has no day
+    of, except the year right after the data (planning next year), which is built with a
+    warning through ``warn`` (default: a :class:`~kpi_xl.errors.KpiXlWarning`).
+
+    An existing ``out`` is refused (it may hold the user's typed targets: ``kpi_xl.refresh``
+    updates a plan keeping them) unless ``overwrite``, which keeps the previous file as
+    ``<stem>.backup-YYYYmmdd-HHMMSS<ext>`` beside it, as refresh does. A file open in
+    Excel or LibreOffice, read-only, or not a regular file is refused either way, before
+    the data is read (see :mod:`kpi_xl.fileio`).
     """
     out = Path(out)
     check_output(out, macro=macro)
+    check_target(out, overwrite=overwrite, exists_hint=overwrite_hint(out), what="workbook")
+    if macro:  # the extra it needs, before the data is read
+        from kpi_xl.extras import require
+
+        require("pyopenvba", "excel", "a macro-enabled plan")
+        require("xlwings", "excel", "a macro-enabled plan")
+    # every option is checked here, before the data is read (the currency too)
     spec = load_template(template).with_choices(
         lang=lang, year=year, grain=grain, gross_margin=gross_margin, fx=parse_fx(fx),
-        calendar=calendar, digits=digits,
+        calendar=calendar, digits=digits, currency=currency,
     )  # fmt: skip
     user_targets: dict[Any, float] = (
         load_targets(targets) if isinstance(targets, str | Path) else dict(targets or {})
@@ -307,10 +444,19 @@ def build_plan(
     source = source_of(data)
     step("loading data")
     ingested = load_ingested(source, spec.grain)
+    check_data_year(ingested, spec, warn)
     spec = with_data_currency(spec, ingested, currency)
     step("computing")
     check_target_periods(user_targets, spec, targets if isinstance(targets, str | Path) else None)
     model = plan_model(ingested.frame, spec, user_targets)
+    # every target has a cell: a row for another period, KPI or channel is named, not lost
+    check_in_plan(
+        user_targets, model.periods, target_scopes(model.spec),
+        targets if isinstance(targets, str | Path) else None,
+    )  # fmt: skip
     del ingested  # the model holds the period-aggregated tables; the rows are not needed now
     recorded = data_source if data_source is not None else source.describe()
-    return write_plan(model, out, data_source=recorded, macro=macro, progress=step)
+    return write_plan(
+        model, out, data_source=recorded, macro=macro, progress=step, overwrite=overwrite,
+        backup=overwrite,
+    )  # fmt: skip

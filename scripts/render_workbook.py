@@ -23,29 +23,35 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = {1: "overview.png", 2: "channel.png"}
 
 
-def render(plan: Path, out_dir: Path, dpi: int = 80) -> list[Path]:
+def _page_png(plan: Path, tmp: Path, page: int, dpi: int) -> Path:
+    """Page ``page`` of ``plan`` as LibreOffice prints it, a PNG in ``tmp``."""
     soffice, pdftoppm = shutil.which("soffice"), shutil.which("pdftoppm")
     if not soffice or not pdftoppm:
         raise SystemExit("needs LibreOffice (soffice) and poppler-utils (pdftoppm) on PATH")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        profile = Path(tmp) / "profile"
+    pdf = tmp / (plan.stem + ".pdf")
+    if not pdf.exists():
+        profile = tmp / "profile"
         subprocess.run(
             [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", tmp, str(plan)],
+             "--convert-to", "pdf", "--outdir", str(tmp), str(plan)],
             check=True, capture_output=True, timeout=300,
         )  # fmt: skip
-        pdf = Path(tmp) / (plan.stem + ".pdf")
-        written = []
+    stem = tmp / f"page{page}"
+    subprocess.run(
+        [pdftoppm, "-r", str(dpi), "-png", "-singlefile", "-f", str(page), "-l", str(page),
+         str(pdf), str(stem)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return stem.with_suffix(".png")
+
+
+def render(plan: Path, out_dir: Path, dpi: int = 80) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
         for page, name in PAGES.items():
-            stem = Path(tmp) / f"page{page}"
-            subprocess.run(
-                [pdftoppm, "-r", str(dpi), "-png", "-singlefile", "-f", str(page), "-l",
-                 str(page), str(pdf), str(stem)],
-                check=True, capture_output=True, timeout=120,
-            )  # fmt: skip
             target = out_dir / name
-            shutil.move(stem.with_suffix(".png"), target)
+            shutil.move(_page_png(plan, Path(tmp), page, dpi), target)
             written.append(target)
     return written
 
@@ -81,25 +87,11 @@ def render_screen(plan: Path, target: Path, rtl: bool = False) -> Path:
     right-to-left sheet), rendered by LibreOffice."""
     from PIL import Image
 
+    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / f"screen{plan.suffix}"
         _screen_copy(plan, copy)
-        soffice, pdftoppm = shutil.which("soffice"), shutil.which("pdftoppm")
-        if not soffice or not pdftoppm:
-            raise SystemExit("needs LibreOffice (soffice) and poppler-utils (pdftoppm) on PATH")
-        profile = Path(tmp) / "profile"
-        subprocess.run(
-            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", tmp, str(copy)],
-            check=True, capture_output=True, timeout=300,
-        )  # fmt: skip
-        stem = Path(tmp) / "screen"
-        subprocess.run(
-            [pdftoppm, "-r", "96", "-png", "-singlefile", "-f", "1", "-l", "1",
-             str(Path(tmp) / "screen.pdf"), str(stem)],
-            check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
-        page = Image.open(stem.with_suffix(".png"))
+        page = Image.open(_page_png(copy, Path(tmp), 1, 96))
         width, height = SCREEN
         left = page.width - width if rtl else 0
         page.crop((left, 0, left + width, height)).save(target)

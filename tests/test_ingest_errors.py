@@ -104,7 +104,11 @@ def test_unknown_layout_lists_the_known_ones(tmp_path: Path) -> None:
     path = write(tmp_path, "hello,world\n1,2\n")
     err = error_of(path)
     assert (err.file, err.line) == (str(path), 1)
-    assert err.message == "unknown layout, no known header (the first one found: hello, world)"
+    assert err.message == (
+        "unknown layout, no known header (the first one found: hello, world): pass an export "
+        "of a platform listed below, as the platform writes it (docs/ingest.md shows each "
+        "layout)"
+    )
     assert err.detail is not None and err.detail.startswith("kpi_xl reads: ")
     for title in ("GA4", "Google Ads", "Meta Ads", "Search Console", "Mailchimp", "LinkedIn Ads",
                   "canonical table"):  # fmt: skip
@@ -229,7 +233,7 @@ def test_unreadable_files(tmp_path: Path, content: bytes, expected: str) -> None
 
 def test_missing_file(tmp_path: Path) -> None:
     err = error_of(tmp_path / "nope.csv")
-    assert str(err) == f"{tmp_path / 'nope.csv'}: no such file"
+    assert str(err) == f"{tmp_path / 'nope.csv'}: no such file: check the name and the folder"
 
 
 def test_bad_channel_map_value() -> None:

@@ -58,7 +58,7 @@ def test_a_copied_template_builds(tmp_path: Path) -> None:
         ({"channels": {"tiktok": ["ctr"]}}, "key 'channels.tiktok': unknown channel"),
         ({"thresholds": {"on_track": 1.0, "at_risk": 1.2}}, "key 'thresholds.at_risk'"),
         ({"thresholds": {"on_track": "high"}}, "key 'thresholds.on_track': expected a number"),
-        ({"grain": "day"}, "key 'grain': expected one of"),
+        ({"grain": "day"}, "key 'grain': unknown grain 'day': use one of month, week, quarter"),
         ({"overall": []}, "key 'overall': expected a non-empty list of KPI ids"),
         ({"colour": "red"}, "key 'colour': unknown key"),
     ],
@@ -153,7 +153,7 @@ def test_build_command_says_what_it_wrote(
     captured = capsys.readouterr()
     assert code == 0
     assert captured.out.strip().splitlines() == [
-        f"wrote {out} (plan 'ecommerce', fi, from 1 file(s))"
+        f"wrote {out} (plan 'ecommerce', fi, from 1 source(s))"
     ]
     assert captured.err == ""  # --quiet: no progress bar
     with warnings.catch_warnings():

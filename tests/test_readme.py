@@ -43,3 +43,16 @@ def test_demo_command_writes_a_plan(tmp_path: Path) -> None:
     assert result.stdout.startswith("wrote kpi_plan.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "kpi_plan.xlsx", read_only=True)
     assert wb.sheetnames[0] == "Overview"
+
+
+def test_the_commands_table_names_every_command_and_only_real_ones() -> None:
+    """The README's "What each command does": a row per subcommand, each a real one."""
+    from kpi_xl.cli import parser
+
+    section = README.split("## What each command does", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `kpi-xl ([a-z-]+)[^`]*` \|", section, re.M)
+    sub = next(a for a in parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    assert sorted(rows) == sorted(sub.choices), "add or remove the README row"
+    for line in re.findall(r"^\| `(kpi-xl [^`]*)` \|", section, re.M):
+        words = [w for w in line.split()[1:] if w.isupper() is False and "..." not in w]
+        assert words[0] in sub.choices, line

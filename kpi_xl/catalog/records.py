@@ -302,18 +302,18 @@ def _kpi(raw: dict[str, Any], known: Mapping[str, Measure]) -> KPI:
     expr = Expression.parse(str(raw["expression"]))
     unknown = [m for m in expr.all_measures if m not in known and m not in PARAMETERS]
     if unknown:
-        raise CatalogError(f"KPI {kid!r}: unknown base measures {unknown}")
+        raise CatalogError(f"KPI {kid!r}: unknown base measures {', '.join(unknown)}")
     channels = tuple(raw.get("channels") or ["all"])
     bad = [c for c in channels if c != "all" and c not in CHANNELS]
     if bad:
-        raise CatalogError(f"KPI {kid!r}: unknown channels {bad}")
+        raise CatalogError(f"KPI {kid!r}: unknown channels {', '.join(map(str, bad))}")
     for key, allowed in (
         ("category", CATEGORIES),
         ("unit", UNITS),
         ("direction", DIRECTIONS),
     ):
         if raw.get(key) not in allowed:
-            raise CatalogError(f"KPI {kid!r}: {key} must be one of {allowed}")
+            raise CatalogError(f"KPI {kid!r}: {key} must be one of {', '.join(allowed)}")
     channel_filter = raw.get("channel_filter")
     unbounded = raw.get("unbounded", False)
     if not isinstance(unbounded, bool) or (unbounded and raw["unit"] != "percent"):

@@ -10,12 +10,15 @@ exactly the same numbers. Nothing is parsed with a spreadsheet library.
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import zipfile
 from pathlib import Path
 
 from kpi_xl.errors import KpiXlError
-from kpi_xl.fileio import atomic_path
+from kpi_xl.fileio import atomic_path, check_target
+from kpi_xl.filetypes import has_macros, macro_free_name
 from kpi_xl.plan.planfile import check_workbook
 from kpi_xl.spreadsheet import a1
 from kpi_xl.workbook.vba_project import RESERVED_COLS, RESERVED_ROWS
@@ -72,14 +75,30 @@ def without_cells(sheet_xml: str, cells: set[str]) -> str:
 
 
 def export_macro_free(src: Path, out: Path) -> Path:
-    """Write ``out`` (.xlsx): ``src`` (.xlsm) without its VBA project and buttons."""
-    if src.suffix.lower() != ".xlsm":
-        raise KpiXlError("expected a macro-enabled .xlsm plan", file=src)
+    """Write ``out`` (.xlsx): ``src`` (an .xlsm, or an .xlsx that holds macros: an .xlsm
+    renamed) without its VBA project and buttons."""
+    src, out = Path(src), Path(out)
+    copy = macro_free_name(src)
     if out.suffix.lower() != ".xlsx":
-        raise KpiXlError("the macro-free copy must be named .xlsx", file=out)
-    check_workbook(src)
+        raise KpiXlError(
+            f"the macro-free copy must be named .xlsx: use -o {shlex.quote(str(copy))}", file=out
+        )
+    check_target(out)  # before the plan is read
+    check_workbook(src, "give a macro-enabled plan .xlsm", macro=True)
     with zipfile.ZipFile(src) as zin:
         names = zin.namelist()
+        if src.suffix.lower() != ".xlsm" and not has_macros(set(names)):
+            raise KpiXlError(
+                "this workbook holds no macros: it needs no macro-free copy; send it as it is "
+                f"(kpi-xl send {shlex.quote(str(src))} --to ...)",
+                file=src,
+            )
+        if os.path.realpath(src) == os.path.realpath(out):
+            raise KpiXlError(
+                "the copy would replace the plan itself: name another file, such as "
+                f"-o {shlex.quote(str(copy))}",
+                file=out,
+            )
         parts = {n: zin.read(n) for n in names}
     vml_drop: set[str] = set()
     for name in names:

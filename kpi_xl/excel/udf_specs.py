@@ -38,6 +38,8 @@ from kpi_xl import catalog
 from kpi_xl.catalog import KPI, LANGUAGES, CatalogError, label
 from kpi_xl.catalog.records import PARAMETERS
 from kpi_xl.catalog.status_bands import DEFAULT_AT_RISK, DEFAULT_ON_TRACK
+from kpi_xl.errors import shown
+from kpi_xl.vocabulary import nearest
 
 PREFIX: Final = "KPI_"
 CATEGORY: Final = "kpi_xl"
@@ -184,7 +186,7 @@ def _number(value: Any, arg: str, default: float | None = None) -> float | None:
         return None
     if _is_number(cell):
         return float(cell)
-    raise _BadArgumentError(f"{arg}: expected a number, got {cell!r}")
+    raise _BadArgumentError(f"{arg}: expected a number, got {shown(cell)}")
 
 
 def _text(value: Any, arg: str, default: str | None = None) -> str:
@@ -192,7 +194,7 @@ def _text(value: Any, arg: str, default: str | None = None) -> str:
     if _is_blank(cell) and default is not None:
         return default
     if not isinstance(cell, str) or not cell.strip():
-        raise _BadArgumentError(f"{arg}: expected text, got {cell!r}")
+        raise _BadArgumentError(f"{arg}: expected text, got {shown(cell)}")
     return cell.strip()
 
 
@@ -201,6 +203,7 @@ def _lang(value: Any, *extra: str) -> str:
     if lang not in LANGUAGES + extra:
         raise _BadArgumentError(
             f"lang: expected one of {', '.join(LANGUAGES + extra)}, got {lang!r}"
+            + nearest(lang, LANGUAGES + extra)
         )
     return lang
 
@@ -237,7 +240,7 @@ def _direction(value: Any) -> tuple[bool, KPI | None]:
             return kpi.higher_is_better, kpi
     raise _BadArgumentError(
         f'direction: expected "higher_is_better", "lower_is_better", 1, -1 or a KPI id, '
-        f"got {cell!r}"
+        f"got {shown(cell)}"
     )
 
 
@@ -452,7 +455,9 @@ def _info(kpi_id: Any, field_name: Any, lang: Any) -> str:
     kpi = _kpi(kpi_id)
     key = _text(field_name, "field").lower()
     if key not in FIELDS:
-        raise _BadArgumentError(f"field: expected one of {', '.join(FIELDS)}, got {key!r}")
+        raise _BadArgumentError(
+            f"field: expected one of {', '.join(FIELDS)}, got {key!r}{nearest(key, FIELDS)}"
+        )
     return FIELDS[key](kpi, _lang(lang))
 
 

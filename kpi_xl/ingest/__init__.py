@@ -10,7 +10,8 @@ returned half-read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ from kpi_xl.ingest.dispatch import concat, detect, read_source
 from kpi_xl.ingest.fields import Loaded, Report
 from kpi_xl.ingest.platforms import platforms
 from kpi_xl.ingest.revisions import Replacement, resolve
+from kpi_xl.ingest.sources import check_input
+from kpi_xl.ingest.store import StoreReport, is_store
+from kpi_xl.ingest.store import append as store_append
 from kpi_xl.vocabulary import CHANNELS
 
 Source = str | Path | pd.DataFrame
@@ -141,11 +145,16 @@ def _note_currencies(loaded: Loaded, keep: np.ndarray) -> None:
 
 
 def _distinct(sources: tuple[Source, ...]) -> list[Source]:
-    """The sources, each once (the same file or DataFrame given twice counts once)."""
+    """The sources, each once (the same file or DataFrame given twice counts once). Every
+    path is checked first (:func:`~kpi_xl.ingest.sources.check_input`: it names a readable
+    file), so that a typo in the last name is reported before the first file is read."""
+    for source in sources:
+        if not isinstance(source, pd.DataFrame) and not is_store(source):
+            check_input(Path(source))
     seen: set[object] = set()
     out: list[Source] = []
     for source in sources:
-        key: object = id(source) if isinstance(source, pd.DataFrame) else Path(source).resolve()
+        key: object = id(source) if isinstance(source, pd.DataFrame) else os.path.realpath(source)
         if key not in seen:
             seen.add(key)
             out.append(source)
@@ -188,6 +197,25 @@ def detect_format(path: str | Path) -> str:
     return ", ".join(dict.fromkeys(p.name for p in detect(path)))
 
 
+def ingest_into_store(
+    store_path: str | Path,
+    *sources: Source,
+    channel_map: Mapping[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Ingested, StoreReport]:
+    """Read ``sources`` as :func:`load_report` does and append their rows to the history
+    store at ``store_path`` (see :mod:`kpi_xl.ingest.store`): what was read, and what the
+    store added and replaced."""
+    if not sources:
+        raise KpiXlError("no data given: pass at least one export file to add to the store")
+    mapping = _channel_map(channel_map)
+    parts = [read_source(src, mapping, n) for n, src in enumerate(_distinct(sources), start=1)]
+    loaded = concat(parts)
+    stored = store_append(store_path, loaded, progress)
+    ingested = Ingested(loaded.frame, list(loaded.reports), stored.replaced, list(loaded.formats))
+    return ingested, stored
+
+
 def describe(frame: pd.DataFrame) -> dict[str, Any]:
     """A summary of a canonical table: per source (detected format) the rows, dates,
     channels and measures; and the same for the whole table."""
@@ -214,16 +242,21 @@ def write_canonical(frame: pd.DataFrame, path: Path) -> Path:
     """Write the canonical table as ``.csv``, ``.csv.gz``, ``.parquet`` or ``.xlsx``,
     atomically. The file reads back with :func:`load_channel_data` unchanged (CSV keeps
     every float exactly: whole numbers as integers, others in shortest round-trip form;
-    ``.xlsx`` stores numbers as Excel does, with 15-16 significant digits)."""
+    ``.xlsx`` stores numbers as Excel does, with 15-16 significant digits).
+
+    A spreadsheet opening the CSV never runs a text as a formula: a text cell (source,
+    campaign, segment, currency) starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return is written after a ``'`` (OWASP's advice against CSV injection;
+    numbers such as ``-5`` are measures, never escaped), which the reader drops again. In
+    ``.xlsx`` text is always text, but a cell holds at most 32,767 characters: a longer
+    text is refused, naming its row and column, rather than cut."""
     from kpi_xl.fileio import atomic_path
 
     path = Path(path)
     name = path.name.lower()
-    if not name.endswith((".csv", ".csv.gz", ".parquet", ".xlsx")):
-        raise KpiXlError(
-            "unsupported output format: expected .csv, .csv.gz, .parquet or .xlsx",
-            file=path,
-        )
+    check_canonical_output(path)
+    if name.endswith(".xlsx"):
+        _check_cells(frame, path)
     with atomic_path(path) as tmp:
         if name.endswith(".xlsx"):
             _write_xlsx(frame, tmp)
@@ -237,6 +270,46 @@ def write_canonical(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+#: The names ``write_canonical`` writes, by how they end.
+CANONICAL_OUTPUTS = (".csv", ".csv.gz", ".parquet", ".xlsx")
+
+
+def check_canonical_output(path: Path) -> None:
+    """Refuse, before anything is read, an output :func:`write_canonical` cannot write: a
+    name of another format, Parquet without pyarrow, a path that cannot be written (see
+    :func:`kpi_xl.fileio.check_target`)."""
+    from kpi_xl.fileio import check_target
+
+    name = path.name.lower()
+    if not name.endswith(CANONICAL_OUTPUTS):
+        stem = path.name.split(".", 1)[0] or "channel_data"
+        raise KpiXlError(
+            "the canonical table is written as .csv, .csv.gz, .parquet or .xlsx: name the "
+            f"file so (such as {path.with_name(stem + '.csv')})",
+            file=path,
+        )
+    if name.endswith(".parquet"):
+        from kpi_xl.extras import require
+
+        require("pyarrow", "parquet", "writing a Parquet file")
+    check_target(path)
+
+
+def check_store_path(path: Path) -> None:
+    """Refuse, before anything is read, a history store name build would not read as one
+    (it goes by the extension) or a path that cannot be written."""
+    from kpi_xl.fileio import check_target
+    from kpi_xl.ingest.store import SUFFIXES
+
+    if path.suffix.lower() not in SUFFIXES:
+        raise KpiXlError(
+            f"a history store is named {' or '.join(SUFFIXES)} (build reads it by that name): "
+            f"use --store {path.with_suffix('.duckdb')}",
+            file=path,
+        )
+    check_target(path, what="history store")
+
+
 def _write_csv(frame: pd.DataFrame, path: Path, *, gzip: bool) -> None:
     out = frame.copy()
     for col in canonical.measure_columns(out):
@@ -247,6 +320,9 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, gzip: bool) -> None:
     compression: dict[str, Any] | None = None
     if gzip:
         compression = {"method": "gzip", "compresslevel": 9, "mtime": 0}
+    for col in canonical.TEXT_COLUMNS:  # no formula runs when a spreadsheet opens it
+        if col in out.columns:
+            out[col] = canonical.escape_formulas(out[col])
     # a carriage return inside a text is quoted only when it is part of the line end
     texts = [out[c].astype(TEXT) for c in canonical.TEXT_COLUMNS if c in out.columns]
     crlf = any(t.str.contains("\r", regex=False).any() for t in texts)
@@ -257,6 +333,26 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, gzip: bool) -> None:
         lineterminator="\r\n" if crlf else "\n",
         compression=compression,
     )
+
+
+def _check_cells(frame: pd.DataFrame, path: Path) -> None:
+    """Refuse a text longer than an Excel cell holds (XlsxWriter would cut it)."""
+    from kpi_xl.ingest.limits import MAX_CELL_CHARS
+
+    for name in frame.columns:
+        if name not in canonical.TEXT_COLUMNS and name != "channel":
+            continue
+        values = frame[name].astype(TEXT).fillna("").to_numpy()
+        if max(map(len, values), default=0) <= MAX_CELL_CHARS:
+            continue
+        row = next(i for i, v in enumerate(values) if len(v) > MAX_CELL_CHARS)
+        raise KpiXlError(
+            f"row {row + 2}: the {name} is {len(values[row]):,} characters long and an Excel "
+            f"cell holds at most {MAX_CELL_CHARS:,}: refusing to cut it; write .csv or "
+            ".parquet instead",
+            file=path,
+            column=str(name),
+        )
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:

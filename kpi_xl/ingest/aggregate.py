@@ -45,6 +45,7 @@ from kpi_xl.periods import (
     period_bounds,
     period_key,
 )
+from kpi_xl.vocabulary import nearest
 
 PERIOD_COLUMNS = ("period", "period_start", "period_end")
 GRAIN_WORDS = {"month": "month", "week": "week", "quarter": "quarter"}
@@ -74,7 +75,7 @@ def _check_columns(df: pd.DataFrame, by: tuple[str, ...]) -> list[str]:
         if col not in COLUMNS and col not in catalog:
             raise KpiXlError(
                 f"column {col!r} is not a base measure of the catalog (nor one of "
-                f"{', '.join(COLUMNS)})",
+                f"{', '.join(COLUMNS)}){nearest(str(col), [*COLUMNS, *catalog])}",
                 column=str(col),
             )
     return [m for m in catalog if m in df.columns]

@@ -15,11 +15,13 @@ which checks and normalizes it:
   not split by channel (a site or store total), which only the overall plan reads;
 * ``source`` - the platform the row comes from (``ga4``, ``google_ads``...);
 * ``campaign``, ``segment`` - plain strings exactly as given (``""`` when absent), never
-  parsed, never turned into formulas;
+  parsed, never turned into formulas; at most :data:`~kpi_xl.ingest.limits.MAX_CELL_CHARS`
+  characters (an Excel cell's limit), like ``source`` and ``currency``;
 * ``currency`` - the ISO code of the row's money (cost, revenue, values), ``""`` when the
   source does not say;
 * measures - named as in the catalog, ``float64``; NaN means "not reported". Costs,
-  impressions and every other base measure must not be negative, and no row may break a
+  impressions and every other base measure must not be negative nor beyond
+  :data:`~kpi_xl.ingest.limits.MAX_VALUE`, and no row may break a
   relation of ``kpi_xl/catalog/relations.yaml`` (a part above its whole, such as more
   bounces than sessions, beyond :data:`RELATION_SLACK`): most often a rate read in the
   wrong unit.
@@ -29,6 +31,7 @@ Unknown columns are an error (a typo in a measure name must not vanish silently)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -38,7 +41,9 @@ from kpi_xl.catalog.records import measures
 from kpi_xl.catalog.relations import relations
 from kpi_xl.errors import KpiXlError
 from kpi_xl.frames import TEXT
-from kpi_xl.vocabulary import CHANNELS
+from kpi_xl.ingest.dates import FIRST_YEAR, LAST_YEAR, out_of_range
+from kpi_xl.ingest.limits import MAX_CELL_CHARS, MAX_VALUE
+from kpi_xl.vocabulary import CHANNELS, nearest
 
 #: Rows not split by channel (a site or store total): only the overall plan reads them.
 ALL_CHANNELS = "all"
@@ -97,7 +102,8 @@ def validate(
     unknown = [c for c in frame.columns if c not in allowed]
     if unknown:
         raise KpiXlError(
-            f"unknown column {unknown[0]!r}: expected date (or date_from and date_to), "
+            f"unknown column {unknown[0]!r}{nearest(str(unknown[0]), allowed)}: expected date "
+            "(or date_from and date_to), "
             f"{', '.join(DIMENSIONS)}, currency or a base measure of the catalog "
             "(see `kpi-xl kpis` and docs/ingest.md)",
             file=file,
@@ -125,7 +131,9 @@ def validate(
     }
     for col in TEXT_COLUMNS:
         if col in frame.columns:
-            columns[col] = _text(frame[col])
+            text = _text(frame[col])
+            _check_length(text, col, file, line_of)
+            columns[col] = text
         else:
             columns[col] = source if col == "source" and source else ""
     if isinstance(columns["currency"], pd.Series):
@@ -192,6 +200,57 @@ def _text(values: pd.Series) -> pd.Series:
     return shared_strings(values.astype(TEXT).where(values.notna(), ""))
 
 
+def _check_length(text: pd.Series, name: str, file: str, line_of: pd.Series | None) -> None:
+    """Refuse a text longer than an Excel cell holds: written to a workbook it would be cut
+    (and two campaigns differing after the cut would become one)."""
+    values = text.to_numpy()
+    if max(map(len, values), default=0) <= MAX_CELL_CHARS:
+        return
+    pos = next(i for i, v in enumerate(values) if len(v) > MAX_CELL_CHARS)
+    raise KpiXlError(
+        f"the {name} is {len(values[pos]):,} characters long ({values[pos][:20]!r}...): an "
+        f"Excel cell holds at most {MAX_CELL_CHARS:,}; expected a shorter name",
+        file=file,
+        line=_line(pos, line_of),
+        column=name,
+    )
+
+
+#: Text a spreadsheet would read as a formula (OWASP "CSV injection"): starting with
+#: ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, after any apostrophes.
+_FORMULA_LIKE = re.compile(r"'*[=+\-@\t\r]")
+
+
+def _mapped(text: pd.Series, change: re.Pattern[str], edit: str) -> pd.Series:
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    if not any(isinstance(u, str) and change.match(u) for u in uniques):
+        return text
+    fixed = [
+        (("'" + u) if edit == "escape" else u[1:]) if isinstance(u, str) and change.match(u)
+        else u
+        for u in uniques
+    ]  # fmt: skip
+    out = np.array([*fixed, ""], dtype=object)[codes]
+    return pd.Series(out, index=text.index).where(text.notna(), text)
+
+
+def escape_formulas(text: pd.Series) -> pd.Series:
+    """Text cells a spreadsheet would run as formulas, made plain text: a ``'`` before
+    ``=cmd|...``, ``+``, ``-``, ``@``, a tab or a carriage return (also before a text that
+    already starts with ``'`` and one of those, so that :func:`unescape_formulas` gives
+    back exactly what was written)."""
+    return _mapped(text, _FORMULA_LIKE, "escape")
+
+
+_ESCAPED = re.compile(r"''*[=+\-@\t\r]")
+
+
+def unescape_formulas(text: pd.Series) -> pd.Series:
+    """The text :func:`escape_formulas` escaped, as it was (one leading ``'`` removed
+    where it escapes a formula character, as a spreadsheet shows such a cell)."""
+    return _mapped(text, _ESCAPED, "unescape")
+
+
 def shared_strings(text: pd.Series) -> pd.Series:
     """``text`` as an object column whose equal values share one ``str`` object.
 
@@ -209,15 +268,17 @@ def _dates(values: pd.Series, name: str, file: str, line_of: pd.Series | None) -
             parsed = parsed.dt.tz_localize(None)
     else:
         parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
-    bad = parsed.isna() | (parsed.dt.year < 1900) | (parsed.dt.year > 2200)
+    bad = parsed.isna() | (parsed.dt.year < FIRST_YEAR) | (parsed.dt.year > LAST_YEAR)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise KpiXlError(
-            f"{values.iloc[pos]!r} is not a date: expected a calendar date such as 2026-03-31",
-            file=file,
-            line=_line(pos, line_of),
-            column=name,
+        raw = values.iloc[pos]
+        text = raw.date().isoformat() if isinstance(raw, pd.Timestamp) else str(raw)
+        message = (
+            out_of_range(text)
+            if not pd.isna(parsed.iloc[pos])
+            else f"{text!r} is not a date: expected a calendar date such as 2026-03-31"
         )
+        raise KpiXlError(message, file=file, line=_line(pos, line_of), column=name)
     normalized: pd.Series = parsed.dt.normalize().astype("datetime64[ns]")
     return normalized
 
@@ -228,7 +289,8 @@ def _channels(values: pd.Series, file: str, line_of: pd.Series | None) -> pd.Ser
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise KpiXlError(
-            f"unknown channel {values.iloc[pos]!r}: expected one of {', '.join(CHANNELS)} "
+            f"unknown channel {values.iloc[pos]!r}{nearest(str(values.iloc[pos]), CHANNELS)}: "
+            f"expected one of {', '.join(CHANNELS)} "
             f"(or {ALL_CHANNELS} for a total not split by channel)",
             file=file,
             line=_line(pos, line_of),
@@ -260,6 +322,16 @@ def _numbers(values: pd.Series, name: str, file: str, line_of: pd.Series | None)
         pos = int(np.flatnonzero(negative.to_numpy())[0])
         raise KpiXlError(
             f"{values.iloc[pos]!r} is negative: expected {name} of 0 or more",
+            file=file,
+            line=_line(pos, line_of),
+            column=name,
+        )
+    huge = numbers > MAX_VALUE
+    if huge.any():
+        pos = int(np.flatnonzero(huge.to_numpy())[0])
+        raise KpiXlError(
+            f"{numbers.iloc[pos]:.6g} is too large: expected {name} of at most {MAX_VALUE:.0e} "
+            "(no export holds a larger figure; a damaged file?)",
             file=file,
             line=_line(pos, line_of),
             column=name,

@@ -41,6 +41,8 @@ class ParsedDates:
     values: pd.Series
     bad: np.ndarray
     expected: str
+    #: the bad positions that are real dates outside FIRST_YEAR to LAST_YEAR (9999-12-31)
+    outside: np.ndarray | None = None
 
 
 def _python_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -113,4 +115,12 @@ def _finish(out: pd.Series, bad: np.ndarray, expected: str) -> ParsedDates:
     with np.errstate(invalid="ignore"):
         outside = (years < FIRST_YEAR) | (years > LAST_YEAR)
     out = out.mask(outside).dt.normalize().astype("datetime64[ns]")
-    return ParsedDates(out, bad | outside, expected)
+    return ParsedDates(out, bad | outside, expected, outside)
+
+
+def out_of_range(raw: str) -> str:
+    """The message for a date outside the years kpi_xl plans."""
+    return (
+        f"{raw!r} is outside the dates kpi_xl plans ({FIRST_YEAR} to {LAST_YEAR}): correct "
+        "the date, or leave the row out (a placeholder such as 9999-12-31 is no day of a plan)"
+    )

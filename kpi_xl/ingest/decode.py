@@ -52,13 +52,11 @@ def decode(data: bytes, file: str) -> str:
             break
     if codec is None and b"\x00" in data:
         codec = _utf16_without_bom(data)
-        if codec is None:
-            line = _line_of(data, data.index(b"\x00"))
+        if codec is None:  # no line: a binary file has none
             raise KpiXlError(
-                "this is a binary file, not a text export (CSV/TSV), an Excel workbook, "
-                "a Parquet file or a zip of CSV files",
+                "this is a binary file, not an export: pass a report exported from the "
+                "platform (CSV, TSV, Excel .xlsx, Parquet or a zip of CSV files)",
                 file=file,
-                line=line,
             )
     if codec is not None:
         try:
@@ -106,7 +104,7 @@ def _checked(text: str, file: str) -> str:
     if bad is not None:
         raise KpiXlError(
             f"control character U+{ord(bad.group()):04X} found: this looks like a binary "
-            "file, not a text export",
+            "file, not a text export; pass the report exported from the platform as CSV",
             file=file,
             line=text.count("\n", 0, bad.start()) + 1,
         )

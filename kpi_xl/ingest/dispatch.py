@@ -11,6 +11,7 @@ export, a Shopify report without a date...), and lists the platforms on a second
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,8 +23,9 @@ from kpi_xl.ingest.fast_csv import read_canonical_csv
 from kpi_xl.ingest.fields import Context, Loaded, header_names
 from kpi_xl.ingest.platforms import platforms
 from kpi_xl.ingest.reader import read_platform
-from kpi_xl.ingest.sources import documents, is_text, open_path, read_file
+from kpi_xl.ingest.sources import EXPORTS_EXPECTED, documents, is_text, open_path, read_file
 from kpi_xl.ingest.spec import Platform
+from kpi_xl.ingest.store import is_store, read_store
 from kpi_xl.ingest.table import HEAD_RECORDS, Document, FrameBlock, Table
 
 __all__ = ["concat", "detect", "find_tables", "read_document", "read_source"]
@@ -144,11 +146,32 @@ def unknown(doc: Document) -> KpiXlError:
                 line=line,
                 detail=detail,
             )
+    if not _named_like_export(where):  # never quote a file that is no export (a password file)
+        return KpiXlError(
+            "this does not look like an export: no table of a platform kpi_xl reads was "
+            f"found; {EXPORTS_EXPECTED}",
+            file=where,
+        )
     seen = ", ".join(h for h in header if h)
     if len(seen) > 80:
         seen = seen[:77] + "..."
     found = f"no known header (the first one found: {seen})" if seen else "no table found"
-    return KpiXlError(f"unknown layout, {found}", file=where, line=line, detail=detail)
+    return KpiXlError(
+        f"unknown layout, {found}: pass an export of a platform listed below, as the "
+        "platform writes it (docs/ingest.md shows each layout)",
+        file=where,
+        line=line,
+        detail=detail,
+    )
+
+
+#: How an export's name ends (a workbook's sheet and a zip's member follow a ``:``).
+_EXPORT_NAME = re.compile(r"\.(?:csv|tsv|tab|txt|gz|zip|xlsx|xlsm|parquet)(?::|$)", re.I)
+
+
+def _named_like_export(file: str) -> bool:
+    """Whether ``file`` is named as exports are (``.csv``, ``.xlsx:Sheet1``...)."""
+    return _EXPORT_NAME.search(file) is not None
 
 
 def read_source(
@@ -174,6 +197,8 @@ def read_source(
             column=missing[0],
         )
     path = Path(source)
+    if is_store(path):
+        return read_store(path)
     data = [read_file(path)]
     if is_text(data[0]):
         fast = read_canonical_csv(data[0], str(path), ctx)

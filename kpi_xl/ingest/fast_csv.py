@@ -88,5 +88,6 @@ def read_canonical_csv(data: bytes, file: str, ctx: Context) -> Loaded | None:
         return None
     columns = [frame[i] for i in range(len(names))]
     del frame
-    table = Table(file, header, 1, columns, np.arange(2, len(columns[0]) + 2, dtype=np.int64))
+    numbers = np.arange(2, len(columns[0]) + 2, dtype=np.int64)
+    table = Table(file, header, 1, columns, numbers, sep=sep)
     return canonical.read([table], Document(file, []), ctx)

@@ -22,7 +22,7 @@ import pandas as pd
 from kpi_xl.errors import KpiXlError
 from kpi_xl.frames import TEXT
 from kpi_xl.ingest import canonical, numbers
-from kpi_xl.ingest.dates import DateFormat, parse_dates
+from kpi_xl.ingest.dates import DateFormat, out_of_range, parse_dates
 from kpi_xl.ingest.spec import Names
 from kpi_xl.ingest.table import TOTAL, Table, cell_text
 
@@ -252,6 +252,8 @@ class Reader:
             raw = cell_text(column.iloc[row]).strip()
             if not raw:
                 message = f"the date is missing: expected a date such as {parsed.expected}"
+            elif parsed.outside is not None and parsed.outside[row]:
+                message = out_of_range(raw)
             elif any(re.fullmatch(f.shape, raw) for f in formats):
                 message = f"{raw!r} is not a valid date: no such day (expected a calendar date)"
             else:

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kpi_xl.catalog.records import measures
 from kpi_xl.errors import KpiXlError
 from kpi_xl.ingest.fields import Loaded
 
@@ -62,13 +63,26 @@ def file_stamps(loaded: Loaded) -> dict[str, float]:
     return stamps
 
 
-def resolve(loaded: Loaded) -> tuple[np.ndarray, list[Replacement]]:
-    """Which rows to keep, and what was replaced."""
+def _whole_only(frame: pd.DataFrame) -> np.ndarray:
+    """Per row: whether every measure it reports is a whole measure (reach, users...)."""
+    catalog = measures()
+    present = [c for c in frame.columns if c in catalog]
+    additive = [c for c in present if not catalog[c].non_additive]
+    if not additive:
+        return np.ones(len(frame), dtype=bool)
+    return np.asarray(frame[additive].isna().all(axis=1).to_numpy(), dtype=bool)
+
+
+def resolve(
+    loaded: Loaded, stamps: dict[str, float] | None = None
+) -> tuple[np.ndarray, list[Replacement]]:
+    """Which rows to keep, and what was replaced. ``stamps`` gives each file's age where
+    it is known already (files kept in a history store), else :func:`file_stamps`."""
     frame = loaded.frame
     keep = np.ones(len(frame), dtype=bool)
     if frame.empty or len(set(loaded.files.tolist())) < 2:
         return keep, []
-    stamps = file_stamps(loaded)
+    stamps = stamps if stamps is not None else file_stamps(loaded)
     rows = frame[[*LABELS, "date_from", "date_to"]].copy()
     rows["file"] = loaded.files
     rows["stamp"] = rows["file"].map(stamps)
@@ -100,6 +114,17 @@ def resolve(loaded: Loaded) -> tuple[np.ndarray, list[Replacement]]:
             old_from = pairs["date_from_o"].where(newer_m, pairs["date_from_m"])
             old_to = pairs["date_to_o"].where(newer_m, pairs["date_to_m"])
             contained = (new_from <= old_from) & (old_to <= new_to)
+            # rows that hold only whole measures (reach over their own range) are never
+            # added up: both stay, each for its own days (weekly downloads overlap)
+            whole_only = _whole_only(frame)
+            both_whole = (
+                whole_only[pairs["row_m"].to_numpy(dtype=np.int64)]
+                & whole_only[pairs["row_o"].to_numpy(dtype=np.int64)]
+            )
+            pairs, newer_m = pairs[~both_whole], newer_m[~both_whole]
+            new_from, new_to = new_from[~both_whole], new_to[~both_whole]
+            old_from, old_to = old_from[~both_whole], old_to[~both_whole]
+            contained = contained[~both_whole]
             if not contained.all():
                 bad = pairs[~contained].iloc[0]
                 raise KpiXlError(

@@ -11,16 +11,22 @@ LinkedIn's ``Report Start: ...`` lines) are preamble.
 The separator is sniffed once per file among ``,`` ``;`` tab and ``|``: the one whose
 most common record width (at least two fields) times the number of records of that width
 is largest.
+
+Before any line is split into cells, its width and length are bounded (see
+:mod:`kpi_xl.ingest.limits`): a line of more than ``MAX_COLUMNS`` fields or a field of more
+than ``MAX_FIELD_CHARS`` characters is refused, naming the line.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -28,6 +34,7 @@ import pandas as pd
 
 from kpi_xl.errors import KpiXlError
 from kpi_xl.frames import TEXT
+from kpi_xl.ingest import limits
 from kpi_xl.ingest.table import TOTAL, Record, Table
 
 SEPARATORS = (",", ";", "\t", "|")
@@ -65,12 +72,78 @@ def _records(lines: list[str], sep: str, file: str, first_line: int) -> Iterator
         start = reader.line_num
 
 
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _fields(line: str, sep: str) -> int:
+    """How many fields ``line`` holds (separators inside quotes not counted)."""
+    count = line.count(sep) + 1
+    if count <= limits.MAX_COLUMNS or '"' not in line:
+        return count
+    return _QUOTED.sub("", line).count(sep) + 1
+
+
+def _too_wide(lines: list[str], sep: str, first_line: int = 1) -> tuple[int, int] | None:
+    """The first line (its number and fields) wider than ``MAX_COLUMNS``, else None."""
+    if max(map(str.count, lines, repeat(sep)), default=0) < limits.MAX_COLUMNS:
+        return None  # the common case, decided at C speed
+    for number, line in enumerate(lines, start=first_line):
+        if line.count(sep) >= limits.MAX_COLUMNS:
+            fields = _fields(line, sep)
+            if fields > limits.MAX_COLUMNS:
+                return number, fields
+    return None
+
+
+def _wide_error(file: str, sep: str, where: tuple[int, int]) -> KpiXlError:
+    line, fields = where
+    return KpiXlError(
+        f"this line has {fields:,} fields separated by {sep!r}: kpi_xl reads at most "
+        f"{limits.MAX_COLUMNS:,} columns; expected an exported table",
+        file=file,
+        line=line,
+    )
+
+
+def check_lines(lines: list[str], sep: str, file: str) -> None:
+    """Refuse a line of more than ``MAX_COLUMNS`` fields or with a field of more than
+    ``MAX_FIELD_CHARS`` characters, before any parser splits the lines into cells."""
+    wide = _too_wide(lines, sep)
+    if wide is not None:
+        raise _wide_error(file, sep, wide)
+    if max(map(len, lines), default=0) <= limits.MAX_FIELD_CHARS:
+        return
+    for number, line in enumerate(lines, start=1):
+        if len(line) <= limits.MAX_FIELD_CHARS:
+            continue
+        try:
+            cells = next(csv.reader([line], delimiter=sep, strict=False), [])
+            longest = max(map(len, cells), default=0)
+        except csv.Error:  # over csv.field_size_limit()
+            longest = limits.MAX_FIELD_CHARS + 1
+        if longest > limits.MAX_FIELD_CHARS:
+            raise KpiXlError(
+                f"a field of this line is longer than {limits.MAX_FIELD_CHARS:,} characters: "
+                "expected an exported table",
+                file=file,
+                line=number,
+            )
+
+
 def sniff_separator(lines: list[str], file: str) -> str:
-    """The separator giving most fields in records of one common width (>= 2 fields)."""
+    """The separator giving most fields in records of one common width (>= 2 fields).
+
+    A separator that would make a line wider than ``MAX_COLUMNS`` is not tried (its
+    records are never split); when it is the only one found, the file is refused."""
     sample = [ln for ln in lines[:SNIFF_LINES] if ln.strip() and not ln.lstrip().startswith("#")]
     best, best_score = ",", (0, 0)
+    wide: tuple[str, tuple[int, int]] | None = None
     for sep in SEPARATORS:
         if not any(sep in ln for ln in sample):
+            continue
+        too_wide = _too_wide(sample, sep)
+        if too_wide is not None:
+            wide = wide or (sep, too_wide)
             continue
         try:
             counts = Counter(
@@ -84,6 +157,10 @@ def sniff_separator(lines: list[str], file: str) -> str:
         score = (freq * width, freq)
         if score > best_score:
             best, best_score = sep, score
+    if wide is not None and best_score == (0, 0):
+        sep, (line, fields) = wide
+        number = lines.index(sample[line - 1]) + 1  # the sample leaves out blank lines
+        raise _wide_error(file, sep, (number, fields))
     return best
 
 
@@ -251,6 +328,7 @@ def text_blocks(text: str, file: str) -> list[TextBlock]:
     lines = split_lines(text)
     del text  # the lines replace the text (the caller holds no other reference)
     sep = sniff_separator(lines, file)
+    check_lines(lines, sep, file)
     blocks: list[TextBlock] = []
     comments: list[str] = []
     start: int | None = None
@@ -268,4 +346,6 @@ def text_blocks(text: str, file: str) -> list[TextBlock]:
         if start is not None:
             blocks.append(TextBlock(file, sep, lines[start:i], start + 1, comments))
             comments, start = [], None
+            if len(blocks) > limits.MAX_BLOCKS:
+                raise limits.too_many_blocks(file)
     return blocks

@@ -3,6 +3,12 @@
 The password comes from ``KPI_XL_SMTP_PASSWORD``, the config file, or a prompt when
 standard input is a terminal; there is deliberately no ``--password`` option (command
 lines are visible to other users of the machine and end up in shell history).
+
+Everything that can fail without the server is checked before the message is composed
+(composing reads the workbook and draws the chart): the sender (needed for ``--eml``
+too: a message without ``From`` is not one a mail app can send), the recipients, the plan
+file (a plan, not macro-enabled), the chart's extra, the ``--eml`` file's folder, the SMTP
+settings, and last the password (asked for here, not after composing).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kpi_xl.errors import KpiXlError
-from kpi_xl.fileio import atomic_path
+from kpi_xl.fileio import atomic_path, check_target
 
 if TYPE_CHECKING:
     from kpi_xl.mail.settings import SmtpSettings
@@ -72,11 +78,30 @@ def _password(settings: SmtpSettings) -> SmtpSettings:
     return dataclasses.replace(settings, password=password)
 
 
+def _sender(settings: SmtpSettings) -> str:
+    """The one sender address, required for sending and for ``--eml`` alike."""
+    from kpi_xl.mail.addresses import parse_addresses
+
+    if not settings.sender:
+        raise KpiXlError(
+            "no sender: use --from or set KPI_XL_SMTP_FROM (or 'from' in the SMTP config)"
+        )
+    senders = parse_addresses(settings.sender, "the sender")
+    if len(senders) != 1:
+        raise KpiXlError(
+            f"the sender {settings.sender!r} holds {len(senders)} addresses: give one "
+            "(--from ADDRESS)"
+        )
+    return settings.sender
+
+
 def handler(args: argparse.Namespace) -> int:
+    from kpi_xl.extras import has, require
     from kpi_xl.mail.addresses import parse_addresses
     from kpi_xl.mail.compose import compose_email
     from kpi_xl.mail.settings import load_settings, parse_server
-    from kpi_xl.mail.smtp import send_email
+    from kpi_xl.mail.smtp import check_settings, send_email
+    from kpi_xl.mail.summary import check_plan_file
 
     host, port = parse_server(args.smtp) if args.smtp else (None, None)
     settings = load_settings(
@@ -88,17 +113,28 @@ def handler(args: argparse.Namespace) -> int:
         config=args.config,
         require_host=not args.eml,
     )
+    # before composing: the sender, the recipients, the plan file, where the message goes,
+    # how to log in, the password (asked for last: nothing after it fails without a server)
+    sender = _sender(settings)
+    recipients = ", ".join(a.addr_spec for a in parse_addresses(args.to, "--to"))
+    parse_addresses(args.cc, "--cc")
     plan = Path(args.plan)
+    check_plan_file(plan)
+    if not has("matplotlib"):  # the chart's extra, before a password is asked for
+        require("matplotlib", "mail", "the e-mail's chart")
+    if args.eml:
+        check_target(Path(args.eml))
+    else:
+        check_settings(settings)
+        settings = _password(settings)
     message = compose_email(plan, args.to, args.subject, args.lang, cc=args.cc,
-                            sender=settings.sender)  # fmt: skip
-    recipients = ", ".join(a.addr_spec for a in parse_addresses(args.to))
+                            sender=sender)  # fmt: skip
     if args.eml:
         out = Path(args.eml)
         with atomic_path(out) as tmp:
             tmp.write_bytes(message.as_bytes())
         print(f"wrote {out} ({plan.name} for {recipients}; not sent)")
         return 0
-    settings = _password(settings)
     sent = send_email(message, settings)
     print(f"sent {plan.name} to {', '.join(sent)} via {settings.server} ({settings.security})")
     return 0

@@ -56,13 +56,13 @@ def compose_email(
     address, a macro-enabled workbook or a file that is not a kpi_xl plan.
     """
     path = Path(plan_path)
-    recipients = parse_addresses(to)
+    recipients = parse_addresses(to, "to")
     if not recipients:
         raise KpiXlError("no recipient: give at least one address")
-    copies = parse_addresses(cc)
-    senders = parse_addresses(sender) if sender else []
+    copies = parse_addresses(cc, "cc")
+    senders = parse_addresses(sender, "sender") if sender else []
     if len(senders) > 1:
-        raise KpiXlError(f"one sender address expected, got {sender!r}")
+        raise KpiXlError(f"the sender {sender!r} holds {len(senders)} addresses: give one")
     summary = read_summary(path)
     lang = lang or summary.lang
     if lang not in LANGUAGES:

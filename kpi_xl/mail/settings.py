@@ -2,17 +2,24 @@
 
 Environment: ``KPI_XL_SMTP_HOST``, ``KPI_XL_SMTP_PORT``, ``KPI_XL_SMTP_USER``,
 ``KPI_XL_SMTP_PASSWORD``, ``KPI_XL_SMTP_SECURITY`` (starttls | ssl | none),
-``KPI_XL_SMTP_FROM``. Config file: ``--config PATH`` or
-``$XDG_CONFIG_HOME/kpi_xl/smtp.toml`` (``~/.config/kpi_xl/smtp.toml``), keys ``host``,
-``port``, ``security``, ``user``, ``password``, ``from``, ``timeout``, at the top level or
-in an ``[smtp]`` table. A config file holding a password must not be readable by others.
+``KPI_XL_SMTP_FROM``, ``KPI_XL_SMTP_TIMEOUT``, ``KPI_XL_SMTP_DEADLINE``. Config file:
+``--config PATH`` or ``$XDG_CONFIG_HOME/kpi_xl/smtp.toml`` (``~/.config/kpi_xl/smtp.toml``),
+keys ``host``, ``port``, ``security``, ``user``, ``password``, ``from``, ``timeout``,
+``deadline``, at the top level or in an ``[smtp]`` table. A config file holding a password
+must not be readable by others.
+
+``timeout`` is how long to wait for the server to answer or take data (seconds, default
+30); ``deadline`` bounds the whole conversation, connecting to the last reply (seconds,
+default 120), so a server that answers a byte at a time cannot hold the command forever.
 
 The password is kept out of ``repr()`` and out of every message this package prints.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import math
 import os
 import ssl
 import stat
@@ -33,8 +40,36 @@ ENV = {
     "password": "KPI_XL_SMTP_PASSWORD",
     "security": "KPI_XL_SMTP_SECURITY",
     "sender": "KPI_XL_SMTP_FROM",
+    "timeout": "KPI_XL_SMTP_TIMEOUT",
+    "deadline": "KPI_XL_SMTP_DEADLINE",
 }
-FILE_KEYS = {"host", "port", "security", "user", "password", "from", "timeout"}
+FILE_KEYS = {"host", "port", "security", "user", "password", "from", "timeout", "deadline"}
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_DEADLINE = 120.0
+#: The longest timeout or deadline accepted (a day): larger values are typos, and the
+#: operating system refuses socket timeouts beyond a limit.
+MAX_SECONDS = 86400.0
+
+
+def parse_seconds(name: str, value: Any, *, source: str | None = None) -> float:
+    """A ``timeout`` or ``deadline``: a number of seconds above 0 (a number or its text).
+
+    ``source`` names where a bad value came from (an environment variable); the caller adds
+    the config file's path.
+    """
+    seconds = math.nan
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            seconds = float(value.strip())
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_SECONDS):
+        origin = f" (from {source})" if source else ""
+        raise KpiXlError(
+            f"bad SMTP {name} {value!r}{origin}; expected a number of seconds above 0 "
+            f"and at most {MAX_SECONDS:g}"
+        )
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -47,7 +82,10 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     sender: str | None = None
-    timeout: float = 30.0
+    #: Seconds to wait for each answer (or for the server to take data).
+    timeout: float = DEFAULT_TIMEOUT
+    #: Seconds for the whole conversation, from connecting to the last reply.
+    deadline: float = DEFAULT_DEADLINE
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +93,8 @@ class SmtpSettings:
             raise KpiXlError(
                 f"unknown SMTP security {self.security!r}; expected one of {', '.join(SECURITY)}"
             )
+        parse_seconds("timeout", self.timeout)
+        parse_seconds("deadline", self.deadline)
 
     @property
     def effective_port(self) -> int:
@@ -147,6 +187,7 @@ def load_settings(
     password: str | None = None,
     sender: str | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
     config: str | Path | None = None,
     env: Mapping[str, str] | None = None,
     ssl_context: ssl.SSLContext | None = None,
@@ -169,11 +210,21 @@ def load_settings(
     if not host and require_host:
         raise KpiXlError(f"no SMTP server: use --smtp HOST:PORT, set {ENV['host']} or write {path}")
     chosen_port = pick("port", port)
-    found_timeout = timeout if timeout is not None else file.get("timeout", 30.0)
-    try:
-        timeout_value = float(found_timeout)
-    except (TypeError, ValueError):
-        raise KpiXlError(f"bad SMTP timeout {found_timeout!r}", file=path) from None
+
+    def seconds(key: str, given: float | None, default: float) -> float:
+        if given is not None:
+            return parse_seconds(key, given)
+        if env.get(ENV[key], ""):
+            return parse_seconds(key, env[ENV[key]], source=ENV[key])
+        if key not in file:
+            return default
+        try:
+            return parse_seconds(key, file[key])
+        except KpiXlError as exc:
+            raise KpiXlError(exc.message, file=path) from None
+
+    timeout_value = seconds("timeout", timeout, DEFAULT_TIMEOUT)
+    deadline_value = seconds("deadline", deadline, DEFAULT_DEADLINE)
     return SmtpSettings(
         host=str(host or ""),
         port=parse_port(chosen_port) if chosen_port not in (None, "") else None,
@@ -182,5 +233,6 @@ def load_settings(
         password=pick("password", password) or None,
         sender=pick("sender", sender, "from") or None,
         timeout=timeout_value,
+        deadline=deadline_value,
         ssl_context=ssl_context,
     )

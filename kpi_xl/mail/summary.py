@@ -8,6 +8,7 @@ plan record's typed layout (:mod:`kpi_xl.plan.planfile`), never by assumed addre
 from __future__ import annotations
 
 import math
+import shlex
 import warnings
 import zipfile
 from collections.abc import Iterable
@@ -21,9 +22,10 @@ from kpi_xl import periods as cal
 from kpi_xl.catalog import STATUSES, get, label, status, status_label
 from kpi_xl.catalog.status_bands import DEFAULT_THRESHOLDS
 from kpi_xl.errors import KpiXlError
+from kpi_xl.filetypes import has_macros, macro_free_name
 from kpi_xl.mail.values import number
 from kpi_xl.plan.layout import Cell
-from kpi_xl.plan.planfile import PlanMeta, check_workbook, read_meta
+from kpi_xl.plan.planfile import PlanMeta, check_workbook, damaged_record, read_meta
 from kpi_xl.plan.scopes import SCOPE_ALL
 
 THRESHOLDS = ("on_track", "at_risk")
@@ -107,20 +109,32 @@ class PlanSummary:
 
 
 def macro_error(path: Path) -> KpiXlError:
-    target = path.with_suffix(".xlsx").name
+    """The error for a macro-enabled workbook given to send: the command that makes its
+    macro-free copy, as it can be run (``export-email`` takes an ``.xlsm`` and an
+    ``.xlsx`` that holds macros; an ``.xlsb`` or ``.xltm`` is saved as ``.xlsx`` in Excel)."""
+    if path.suffix.lower() not in (".xlsm", ".xlsx"):
+        return KpiXlError(
+            "macro-enabled workbooks are not mailed: open it in Excel, save a copy as Excel "
+            "Workbook (.xlsx) and send that",
+            file=path,
+        )
+    src, out = shlex.quote(str(path)), shlex.quote(str(macro_free_name(path)))
+    holds = " (this .xlsx holds macros)" if path.suffix.lower() == ".xlsx" else ""
     return KpiXlError(
-        "macro-enabled workbooks are not mailed; make the macro-free copy with "
-        f"`kpi-xl export-email {path.name} -o {target}` and send that",
+        f"macro-enabled workbooks are not mailed{holds}; make the macro-free copy with "
+        f"`kpi-xl export-email {src} -o {out}` and send that",
         file=path,
     )
 
 
-def _check_file(path: Path) -> None:
+def check_plan_file(path: Path) -> None:
+    """Refuse, before anything is read, a file that cannot be mailed: not a plan, damaged,
+    or macro-enabled (by its name or its content)."""
     if path.suffix.lower() in MACRO_SUFFIXES:
         raise macro_error(path)
-    check_workbook(path)
+    check_workbook(path, "send a plan .xlsx")
     with zipfile.ZipFile(path) as zf:
-        if any(n.lower().endswith("vbaproject.bin") for n in zf.namelist()):
+        if has_macros(set(zf.namelist())):
             raise macro_error(path)
 
 
@@ -168,7 +182,7 @@ def _text(value: Any) -> str:
 def read_summary(path: str | Path) -> PlanSummary:
     """The Overview's KPIs and channel status lines for the current period of ``path``."""
     path = Path(path)
-    _check_file(path)
+    check_plan_file(path)
     # openpyxl warns (lazily, while rows are read) that it drops sparklines and other
     # extensions: irrelevant here, nothing is written back.
     with warnings.catch_warnings():
@@ -176,11 +190,15 @@ def read_summary(path: str | Path) -> PlanSummary:
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types on damaged parts
-            raise KpiXlError(f"the workbook cannot be read: {exc}", file=path) from None
+            raise KpiXlError(
+                f"the workbook cannot be read, it is damaged ({exc}): restore it from a backup "
+                "or build it again",
+                file=path,
+            ) from None
         try:
             return _summary(wb, read_meta(wb, path), path)
-        except (KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise KpiXlError(f"the _meta record is incomplete ({exc!r})", file=path) from None
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise damaged_record(path, "an entry is missing") from None
         finally:
             wb.close()
 

@@ -23,12 +23,14 @@ over :data:`MAX_RATIO`); DTDs or entities in an XML part.
 from __future__ import annotations
 
 import json
+import shlex
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpi_xl import fileio, filetypes
 from kpi_xl._version import __version__
 from kpi_xl.errors import KpiXlError
 from kpi_xl.plan import layout as lay
@@ -45,6 +47,8 @@ MAX_MEMBER_BYTES = 256 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 MAX_RATIO = 200
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: What a command that reads a plan asks for (``check_workbook``'s ``todo``).
+REFRESH_TODO = "refresh a plan .xlsx (or .xlsm)"
 
 
 @dataclass
@@ -112,24 +116,44 @@ def parse_meta_rows(rows: Iterable[Sequence[Any]], path: Path | str) -> PlanMeta
         base = key.split("#", 1)[0]
         parts[base] = parts.get(base, "") + ("" if value is None else str(value))
     if parts.get("format") != META_MARKER:
-        raise KpiXlError("not a kpi_xl plan workbook (_meta sheet has no kpi_xl marker)", file=path)
+        raise damaged_record(path, "it does not say it is a kpi_xl plan")
     raw: dict[str, Any] = {}
     for key, text in parts.items():
         try:
             raw[key] = text if key in _TEXT_KEYS else json.loads(text)
         except json.JSONDecodeError:
-            raise KpiXlError(f"the _meta record {key!r} is damaged", file=path) from None
+            raise damaged_record(path, f"its entry {key} cannot be read") from None
     schema = raw.get("schema", "1")
     try:
         if schema == "1":
             return _from_schema_1(raw)
         if schema == str(SCHEMA):
             return _from_schema_2(raw)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise KpiXlError(f"the _meta record is damaged ({exc})", file=path) from None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise damaged_record(path, "an entry is missing or wrong") from None
     raise KpiXlError(
         f"the plan was written by a newer kpi_xl (plan file schema {schema}); "
         "update kpi_xl to refresh it",
+        file=path,
+    )
+
+
+def not_a_plan_workbook(path: Path | str, todo: str = REFRESH_TODO) -> KpiXlError:
+    """The error for an Excel workbook that is no kpi_xl plan (no plan record sheet)."""
+    return KpiXlError(
+        f"this Excel workbook is not a kpi_xl plan workbook: {todo} written by kpi-xl build "
+        f"or kpi-xl demo; if this is an export, build a plan from it: kpi-xl build "
+        f"{shlex.quote(str(path))} -o kpi_plan.xlsx",
+        file=path,
+    )
+
+
+def damaged_record(path: Path | str, what: str) -> KpiXlError:
+    """The error for a plan whose hidden plan record (the ``_meta`` sheet, which refresh
+    and send read) was damaged: ``what`` says how."""
+    return KpiXlError(
+        f"the plan's hidden record sheet is damaged ({what}): restore the plan from a "
+        f"backup ({_BACKUP} beside it) or build it again with kpi-xl build",
         file=path,
     )
 
@@ -276,11 +300,7 @@ def _from_schema_1(raw: dict[str, Any]) -> PlanMeta:
 def read_meta(wb: Any, path: Path | str) -> PlanMeta:
     """The record of an openpyxl workbook (any mode)."""
     if META_SHEET not in wb.sheetnames:
-        raise KpiXlError(
-            "not a kpi_xl plan workbook (it has no plan record): pass a plan written by "
-            "kpi-xl build or kpi-xl demo",
-            file=path,
-        )
+        raise not_a_plan_workbook(path)
     rows = wb[META_SHEET].iter_rows(min_col=1, max_col=2, values_only=True)
     return parse_meta_rows(rows, path)
 
@@ -289,45 +309,87 @@ def read_meta(wb: Any, path: Path | str) -> PlanMeta:
 
 
 def lock_files(path: Path) -> list[Path]:
-    """Lock files that say another program has the workbook open."""
-    candidates = [
-        path.with_name("~$" + path.name),
-        path.with_name("~$" + path.name[2:]) if len(path.name) > 2 else None,
-        path.with_name(f".~lock.{path.name}#"),
-    ]
-    return [p for p in candidates if p is not None and p.exists()]
+    """Lock files that say another program has the workbook open (the rules:
+    :func:`kpi_xl.fileio.lock_files`)."""
+    return fileio.lock_files(path)
 
 
 def check_not_open(path: Path) -> None:
-    locks = lock_files(path)
-    if locks:
-        program = "LibreOffice" if locks[0].name.startswith(".~lock") else "Excel"
-        raise KpiXlError(
-            f"the workbook is open in {program} (lock file {locks[0].name}); "
-            "save and close it, then try again",
-            file=path,
-        )
+    """Refuse a workbook that LibreOffice or Excel has open (a lock file beside it)."""
+    fileio.check_not_open(path, what="workbook")
 
 
-def check_workbook(path: Path) -> None:
-    """Raise a clear error unless ``path`` is a sane, unencrypted OOXML zip."""
-    if not path.is_file():
-        raise KpiXlError("no such workbook", file=path)
+def check_workbook(path: Path, todo: str = REFRESH_TODO, *, macro: bool = False) -> None:
+    """Raise a clear error unless ``path`` is a sane, unencrypted OOXML zip.
+
+    ``todo`` says what the command takes (``"refresh a plan .xlsx (or .xlsm)"``); a file
+    that is no workbook is named for what it is (a CSV export: build a plan from it, with
+    ``--macro`` when ``macro``)."""
+    from kpi_xl.ingest.sources import check_input
+
+    check_input(path, "a plan workbook")
     with path.open("rb") as fh:
-        head = fh.read(8)
-    if head == OLE_MAGIC:
+        head = fh.read(64 * 1024)
+    if head.startswith(OLE_MAGIC):
+        kind = filetypes.describe(path, head)
+        if kind == filetypes.LEGACY_XLS:
+            raise KpiXlError(
+                "this is a legacy Excel .xls workbook, not a kpi_xl plan: "
+                f"{todo} written by kpi-xl build or kpi-xl demo",
+                file=path,
+            )
+        if kind != filetypes.ENCRYPTED and path.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise KpiXlError(f"this is {kind}, not an Excel workbook: {todo}", file=path)
         raise KpiXlError(
-            "the workbook is encrypted (password-protected) or an old .xls file; "
-            "remove the password or save it as .xlsx",
+            "the workbook is password-protected (encrypted): kpi_xl cannot read it; open it in "
+            "Excel and save a copy without a password (File > Info > Protect Workbook > "
+            "Encrypt with Password, cleared), then use the copy",
             file=path,
         )
     if not zipfile.is_zipfile(path):
-        raise KpiXlError("not an Excel workbook: the file is corrupt or truncated", file=path)
+        kind = filetypes.describe(path, head)
+        if head.startswith(filetypes.ZIP_MAGICS) or kind is None:
+            raise KpiXlError(
+                "not an Excel workbook: the file is corrupt or truncated; restore it from a "
+                f"backup ({_BACKUP} beside it) or build it again",
+                file=path,
+            )
+        raise _not_a_plan(path, kind, todo, macro)
     try:
         with zipfile.ZipFile(path) as zf:
+            if "xl/workbook.xml" not in zf.namelist():
+                raise _not_a_plan(path, filetypes.describe(path, head) or "a zip", todo, macro)
             _check_members(zf, path)
+            if filetypes.zip_kind({"xl/workbook.xml"}, zf.read) != filetypes.PLAN:
+                raise not_a_plan_workbook(path, todo)
     except zipfile.BadZipFile as exc:
-        raise KpiXlError(f"the workbook is corrupt: {exc}", file=path) from None
+        raise KpiXlError(
+            f"the workbook is corrupt ({exc}): restore it from a backup ({_BACKUP} beside "
+            "it) or build it again",
+            file=path,
+        ) from None
+
+
+_BACKUP = "PLAN.backup-YYYYmmdd-HHMMSS.xlsx"
+#: Files a plan can be built from (``filetypes.describe``'s phrases).
+_EXPORT_KINDS = {
+    "a CSV export": "a CSV export",
+    "a gzip-compressed file (an export?)": "a gzip-compressed file",
+    "a Parquet file": "a Parquet file",
+    "a zip of CSV files": "a zip of CSV files",
+}
+
+
+def _not_a_plan(path: Path, kind: str, todo: str, macro: bool) -> KpiXlError:
+    """The error for a file that is ``kind`` (``"a CSV export"``), not a plan workbook."""
+    if kind in _EXPORT_KINDS:
+        out = "kpi_plan.xlsm --macro" if macro else "kpi_plan.xlsx"
+        return KpiXlError(
+            f"this is {_EXPORT_KINDS[kind]}, not a plan: {todo}, or build one from it: "
+            f"kpi-xl build {shlex.quote(str(path))} -o {out}",
+            file=path,
+        )
+    return KpiXlError(f"this is {kind}, not an Excel workbook: {todo}", file=path)
 
 
 def _check_members(zf: zipfile.ZipFile, path: Path) -> None:

@@ -116,9 +116,10 @@ Fixed = tuple[Leaf, str, str]
 
 def round_target(kpi: KPI, value: float) -> float:
     """Targets are typed by people: round suggestions to what a person would type (the
-    one rule, which the model uses too)."""
-    if math.isnan(value):
-        return value
+    one rule, which the model uses too). A value that is not finite (a projection beyond
+    the float range) is no target: NaN, as when there is no baseline."""
+    if not math.isfinite(value):
+        return math.nan
     if kpi.unit == "percent":
         return round(value, 4)
     if kpi.unit == "count" and not kpi.is_ratio:

@@ -15,12 +15,23 @@ Rules (each has a test):
    Targets of a KPI the catalog renamed are read under its new id.
 3. Conflicts stop the refresh with exit code 3 and a one-line list unless ``force``:
    generated cells the user edited, rows/columns inserted into generated sheets, sheets
-   the user added. With ``force`` edited generated cells are regenerated and added sheets
-   are carried over (see :mod:`kpi_xl.refreshing.carry`).
-4. The file is replaced atomically (temporary file in the same folder, fsync, rename);
-   the previous version is kept as ``<name>.backup-<YYYYmmdd-HHMMSS><ext>`` beside it,
-   the newest :data:`BACKUPS` kept. A workbook that is open, not a kpi_xl plan, corrupt,
-   encrypted or a zip/XML bomb is refused before anything is written.
+   the user added, what the user typed that cannot be put back by key (a value in a row
+   or column of Targets without a key or header, a row whose labels belong to another
+   key, a target that is not a number), VBA that cannot be carried (a UserForm). Rows the
+   user inserted, deleted or sorted on Targets and columns inserted there are no conflict
+   as long as every keyed row is found (see :func:`kpi_xl.refreshing.reader.scan_targets`).
+   With ``force`` edited generated cells are regenerated, added sheets are carried over
+   (see :mod:`kpi_xl.refreshing.carry`), and an input is never put on another key: what
+   cannot be placed is left out, listed in the returned path's ``report`` and kept in the
+   backup. The user's own VBA modules, classes and code in sheet modules of an ``.xlsm``
+   are carried into the rebuilt project (:class:`~kpi_xl.workbook.vba_project.CarriedVBA`).
+4. The file is replaced atomically (temporary file in the same folder, fsync, rename; a
+   symbolic link is written through and stays a link); the previous version is kept as
+   ``<stem>.backup-YYYYmmdd-HHMMSS<ext>`` beside it (``-2``, ``-3``... within one second,
+   claimed atomically), and of the files named exactly so the newest :data:`BACKUPS` are
+   kept. A workbook that is open, read-only, not a kpi_xl plan, corrupt, encrypted or a
+   zip/XML bomb is refused before anything is written; a full disk is a one-line error
+   that leaves the plan as it was. The rules of writing are :mod:`kpi_xl.fileio`'s.
 5. A plan written by an older release (an older plan-file schema) is read through its
    upgrade and rewritten in the current schema.
 """
@@ -28,21 +39,21 @@ Rules (each has a test):
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PosixPath, WindowsPath
 from typing import Any
 
 from kpi_xl import pipeline
-from kpi_xl.errors import ConflictError, KpiXlError
+from kpi_xl.errors import ConflictError, KpiXlError, shown
+from kpi_xl.fileio import BACKUPS, backup_path, backups_of, check_target
 from kpi_xl.plan.spec import REVENUE_ROI, ROI, PlanSpec
-from kpi_xl.refreshing.carry import carry_sheet
-from kpi_xl.refreshing.reader import OldPlan, describe_conflicts, read_plan, setting_cell
+from kpi_xl.refreshing.carry import carry_sheet, check_sheet
+from kpi_xl.refreshing.reader import OldPlan, read_plan, setting_cell
+from kpi_xl.refreshing.report import describe_conflicts, describe_unplaced
 from kpi_xl.vocabulary import GRAINS, LANGUAGES
-
-BACKUPS = 5
 
 
 def _spec(old: OldPlan) -> PlanSpec:
@@ -51,7 +62,8 @@ def _spec(old: OldPlan) -> PlanSpec:
 
     def bad(key: str, expected: str) -> KpiXlError:
         return KpiXlError(
-            f"Settings {setting_cell(old, key)}: expected {expected}, got {s.get(key)!r}",
+            f"Settings {setting_cell(old, key)}: expected {expected}, got {shown(s.get(key))}; "
+            "correct the cell on the Settings sheet",
             file=old.path,
         )
 
@@ -89,7 +101,8 @@ def _spec(old: OldPlan) -> PlanSpec:
     for code, rate in old.fx.items():
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
             raise KpiXlError(
-                f"Settings: the exchange rate of {code} is {rate!r}: expected a positive number",
+                f"Settings: the exchange rate of {code} is {shown(rate)}: expected a positive "
+                "number; correct it on the Settings sheet",
                 file=old.path,
             )
         fx[code] = float(rate)
@@ -135,33 +148,41 @@ def _source(old: OldPlan, data: pipeline.DataArg | None) -> pipeline.DataSource:
     return pipeline.parse_source(text, old.path.parent, old.path)
 
 
-def backup_path(path: Path, now: dt.datetime | None = None) -> Path:
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    candidate = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
-    n = 2
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}.backup-{stamp}-{n}{path.suffix}")
-        n += 1
-    return candidate
-
-
-def backups_of(path: Path) -> list[Path]:
-    """Existing backups of ``path``, oldest first."""
-    return sorted(path.parent.glob(f"{path.stem}.backup-*{path.suffix}"))
-
-
-def _make_backup(path: Path) -> Path:
-    target = backup_path(path)
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.copy2(path, tmp)
-    tmp.replace(target)
-    for stale in backups_of(path)[:-BACKUPS]:
-        stale.unlink(missing_ok=True)
-    return target
-
-
 def _carry(old: OldPlan, name: str, workbook: Any) -> None:
     carry_sheet(workbook, old.workbook[name], old.values[name])
+
+
+if sys.platform == "win32":  # pathlib.Path cannot be subclassed before Python 3.12
+
+    class _PathBase(WindowsPath):
+        pass
+
+else:
+
+    class _PathBase(PosixPath):
+        pass
+
+
+class Refreshed(_PathBase):
+    """The refreshed plan's path; ``report``: what ``force`` regenerated or left out, one
+    line each (empty when nothing was)."""
+
+    report: tuple[str, ...] = ()
+
+
+def _report(old: OldPlan, backup: Path | None) -> tuple[str, ...]:
+    """What ``force`` did with the conflicts, one line each."""
+    kept = f"kept in the backup {backup.name}" if backup else "not kept: no backup was made"
+    lines = []
+    if old.unplaced:
+        lines.append(f"left out ({kept}): {describe_unplaced(old.unplaced)}")
+    if old.vba_dropped:
+        lines.append(f"VBA dropped ({kept}): {', '.join(old.vba_dropped)}")
+    if old.edits or old.inserted:
+        shown = [*old.inserted, *old.edits[:8]]
+        more = f" and {len(old.edits) - 8} more cells" if len(old.edits) > 8 else ""
+        lines.append(f"regenerated ({kept}): {'; '.join(shown)}{more}")
+    return tuple(lines)
 
 
 def refresh(
@@ -171,19 +192,23 @@ def refresh(
     force: bool = False,
     backup: bool = True,
     progress: Callable[[str], None] | None = None,
-) -> Path:
+) -> Refreshed:
     """Rebuild the plan at ``path`` with new data, keeping every input the user typed.
 
     ``data`` defaults to the data source on the Settings sheet. Raises
     :class:`~kpi_xl.errors.ConflictError` (CLI exit code 3) when the user edited generated
     cells, inserted rows or added sheets, unless ``force``; see the module docstring.
+    Returns the plan's path, whose ``report`` says what ``force`` regenerated or left out.
     """
     path = Path(path)
     step = progress or (lambda _msg: None)
     step("reading plan")
     old = read_plan(path)
+    for name in [*old.user_sheets, *old.added_sheets]:
+        old.unplaced.extend(check_sheet(old.workbook[name]))
     if old.conflicts and not force:
         raise ConflictError(describe_conflicts(old), file=path)
+    check_target(path, what="workbook")  # read-only...: refused before the work
     spec = _spec(old)
     source = _source(old, data)
     step("loading data")
@@ -195,12 +220,15 @@ def refresh(
     )
     model.target_log = old.target_log
     carried = [*old.user_sheets, *old.added_sheets]
-    extra: Sequence[Callable[[Any], None]] = [partial(_carry, old, name) for name in carried]
+    extra: list[Callable[[Any], None]] = [partial(_carry, old, name) for name in carried]
+    macro = path.suffix.lower() == ".xlsm"
+    if macro and old.vba is not None:
+        from kpi_xl.workbook.vba_project import carry_user_vba
+
+        extra.append(partial(carry_user_vba, carried=old.vba))
     recorded = source.describe() if data is not None else str(old.settings.get("data_source"))
     pipeline.check_output(path, macro=path.suffix.lower() == ".xlsm")
-    if backup:
-        _make_backup(path)
-    return pipeline.write_plan(
+    written = pipeline.write_plan(
         model,
         path,
         data_source=recorded,
@@ -209,7 +237,12 @@ def refresh(
         extra_sheets=extra,
         user_sheets=carried,
         selected=old.selected,
+        backup=backup,
     )
+    out = Refreshed(written)
+    if old.conflicts:
+        out.report = _report(old, backups_of(path)[-1] if backup and backups_of(path) else None)
+    return out
 
 
-__all__ = ["BACKUPS", "backup_path", "backups_of", "refresh"]
+__all__ = ["BACKUPS", "Refreshed", "backup_path", "backups_of", "refresh"]

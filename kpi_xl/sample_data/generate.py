@@ -71,7 +71,10 @@ def generate(
     chosen = tuple(channels) if channels is not None else DEFAULT_CHANNELS
     unknown = [c for c in chosen if c not in PROFILES]
     if unknown:
-        raise KpiXlError(f"unknown channels {unknown}: expected some of {', '.join(CHANNELS)}")
+        raise KpiXlError(
+            f"unknown channels {', '.join(map(str, unknown))}: expected some of "
+            f"{', '.join(CHANNELS)}"
+        )
     if campaigns_per_channel is not None and campaigns_per_channel < 1:
         raise KpiXlError("campaigns_per_channel must be at least 1")
     days = pd.date_range(start, end, freq="D")

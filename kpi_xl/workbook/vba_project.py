@@ -31,12 +31,12 @@ import io
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -62,7 +62,7 @@ VBA_ENTRY: Final = "xl/vbaProject.bin"
 #: The texts the macro shows (catalog/labels/vba.yaml), each a VBA function of that name.
 VBA_TEXTS: Final = (
     "vba_title", "vba_refreshing", "vba_failed", "vba_no_python", "vba_no_kpi_xl",
-    "vba_install", "vba_still_works",
+    "vba_install", "vba_still_works", "vba_stray_config",
 )  # fmt: skip
 #: What the owner runs to get the button working (README: "The Refresh button inside Excel").
 INSTALL_COMMAND: Final = 'pip install ".[excel]"'
@@ -70,6 +70,30 @@ TEXTS_BEGIN: Final = "'<texts>"
 TEXTS_END: Final = "'</texts>"
 #: A VBA source line may be 1023 characters long; generated lines stay well below.
 VBA_LINE: Final = 900
+
+#: What the button's Python runs before it imports kpi_xl (``KpiXl``'s ``RunPython`` puts it
+#: before the command): Python's path without the folders xlwings' ``RunPython`` puts first
+#: - the current folder (``''`` of ``python -c``), the workbook's folder and the ``.zip``
+#: beside the workbook - so that a ``kpi_xl`` (or ``pandas``...) folder next to the workbook
+#: is never imported instead of the installed package. The workbook's name comes between
+#: the two parts as its UTF-16 code units (``80,108,97,110``): a folder is the workbook's
+#: when it holds a file of that name (a local path, a synced OneDrive or SharePoint folder
+#: alike). One line of Python without ``"``, ``%``, ``$``, ``\``, ``|`` or a backquote: it
+#: passes through cmd.exe (Windows) and sh and xlwings' AppleScript (macOS) unchanged.
+SAFE_PATH_BEGIN: Final = "import os,sys;n=''.join(map(chr,["
+SAFE_PATH_END: Final = (
+    "])).encode('utf-16','surrogatepass').decode('utf-16');"
+    "h=lambda p:os.path.normcase(os.path.realpath(p or os.curdir));c=h(os.curdir);"
+    "w=lambda p:os.path.isfile(os.path.join(p,n));"
+    "sys.path[:]=[p for p in sys.path if p and h(p)!=c and not w(p) and not "
+    "(p.lower().endswith('.zip') and w(os.path.dirname(p)))];"
+)
+#: A workbook-level xlwings configuration (an ``xlwings.conf`` sheet in the workbook, an
+#: ``xlwings.conf`` file in its folder) chooses the Python that runs, its path, a conda
+#: environment...: one that came with the file stops the button unless the owner trusts
+#: it in their own user-level ``xlwings.conf`` (``"KPI_XL_TRUST_WORKBOOK_CONFIG","true"``).
+CONFIG_NAME: Final = "xlwings.conf"
+TRUST_CONFIG: Final = "KPI_XL_TRUST_WORKBOOK_CONFIG"
 
 #: The area the Overview keeps for the button and its note: the button's row and the next,
 #: from the button's column to 7 columns right of it. The button takes the first
@@ -170,6 +194,9 @@ def vba_texts(lang: str) -> dict[str, str]:
     """What the macro shows, in ``lang``: key -> text."""
     texts = {key: label(key, lang) for key in VBA_TEXTS}
     texts["vba_install"] = texts["vba_install"].format(install=INSTALL_COMMAND)
+    texts["vba_stray_config"] = texts["vba_stray_config"].format(
+        config=CONFIG_NAME, trust=TRUST_CONFIG
+    )
     return texts
 
 
@@ -184,7 +211,29 @@ def texts_block(lang: str) -> list[str]:
     for key, text in vba_texts(lang).items():
         lines.append("")
         lines.extend(vba_function(key, text))
+    lines += [
+        "",
+        "' What the button runs, also written by kpi_xl (kpi_xl/workbook/vba_project.py): the",
+        "' Python before kpi_xl is imported (see RunPython below) and the workbook-level",
+        "' xlwings configuration that stops the button unless the owner trusts it.",
+        *(
+            f"Private Const {name} As String = {_vba_literal(value)}"
+            for name, value in (
+                ("SAFE_PATH_BEGIN", SAFE_PATH_BEGIN),
+                ("SAFE_PATH_END", SAFE_PATH_END),
+                ("CONFIG_NAME", CONFIG_NAME),
+                ("TRUST_CONFIG", TRUST_CONFIG),
+                ("USER_CONFIG", "user"),
+                ("TRUE_TEXT", "true"),
+            )
+        ),
+    ]
     return lines
+
+
+def _vba_literal(text: str) -> str:
+    """A VBA string literal of ``text`` (ASCII, shorter than a VBA line)."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def with_texts(source: str, lang: str) -> str:
@@ -250,6 +299,59 @@ def vba_sources(lang: str = "en") -> tuple[VBASource, ...]:
     return (*kpi_sources(lang), *xlwings_sources())
 
 
+@dataclass(frozen=True)
+class CarriedVBA:
+    """The user's own VBA of a plan that is refreshed, for the rebuilt project: their
+    standard and class modules as they were, the code they wrote in the workbook's module
+    (key ``""``) and in sheets' modules (key: the sheet's name), their library references
+    ((name, libid) as the project declares them), and the code name of each sheet
+    (code name -> sheet name) so that code naming ``Sheet3`` still finds its sheet."""
+
+    modules: tuple[VBASource, ...] = ()
+    documents: Mapping[str, str] = field(default_factory=dict)
+    references: tuple[tuple[str, str], ...] = ()
+    sheets_code_names: Mapping[str, str] = field(default_factory=dict)
+
+
+_CARRIED = "_kpi_carried_vba"
+_LIBID = re.compile(
+    r"^\*\\[GH](\{[0-9A-Fa-f-]+\})#([0-9A-Fa-f]+)\.([0-9A-Fa-f]+)#([0-9A-Fa-f]+)#([^#]*)#(.*)$"
+)
+
+
+def carry_user_vba(workbook: xlsxwriter.Workbook, carried: CarriedVBA) -> None:
+    """Give the workbook being written the user's own VBA (:func:`add_refresh_parts` puts it
+    into the project) and its sheets their former code names; call once every sheet is
+    added (refresh passes it as an extra sheet writer, after the carried sheets)."""
+    by_name = {sheet: code for code, sheet in carried.sheets_code_names.items()}
+    taken: set[str] = set()
+    for sheet in workbook.worksheets():
+        code = by_name.get(sheet.name)
+        if code and code.casefold() not in taken:
+            sheet.set_vba_name(code)
+            taken.add(code.casefold())
+    setattr(workbook, _CARRIED, carried)
+
+
+def carried_vba(workbook: xlsxwriter.Workbook) -> CarriedVBA | None:
+    """What :func:`carry_user_vba` gave the workbook, if anything."""
+    found = getattr(workbook, _CARRIED, None)
+    return found if isinstance(found, CarriedVBA) else None
+
+
+def _add_references(book: Any, references: Iterable[tuple[str, str]]) -> None:
+    """Declare the user's library references again (by GUID, version and path)."""
+    for name, libid in references:
+        found = _LIBID.match(libid)
+        if found is None:
+            raise KpiXlError(f"the VBA reference {name!r} cannot be carried: {libid!r}")
+        guid, major, minor, lcid, path, description = found.groups()
+        book.add_reference(
+            name, guid, int(major, 16), int(minor, 16), path=path, description=description,
+            lcid=int(lcid, 16),
+        )  # fmt: skip
+
+
 def _skeleton(path: Path, code_names: Sequence[str]) -> None:
     """A workbook with no VBA whose sheets have ``code_names`` (what Excel names modules by)."""
     book = xlsxwriter.Workbook(str(path))
@@ -259,9 +361,17 @@ def _skeleton(path: Path, code_names: Sequence[str]) -> None:
     book.close()
 
 
-def project_bin(code_names: Sequence[str], sources: Iterable[VBASource] | None = None) -> bytes:
+def project_bin(
+    code_names: Sequence[str],
+    sources: Iterable[VBASource] | None = None,
+    *,
+    documents: Mapping[str, str] | None = None,
+    references: Iterable[tuple[str, str]] = (),
+) -> bytes:
     """``vbaProject.bin`` for a workbook whose sheets have ``code_names``, holding ``sources``
-    (default: :func:`vba_sources` in English).
+    (default: :func:`vba_sources` in English), the code ``documents`` gives the workbook's
+    and sheets' modules (by module name: ``ThisWorkbook``, ``Sheet3``) and the library
+    ``references`` ((name, libid)).
 
     The project is the one Excel makes for a first macro: ``ThisWorkbook`` and a document
     module per sheet; then the modules are added and the project is checked.
@@ -277,6 +387,9 @@ def project_bin(code_names: Sequence[str], sources: Iterable[VBASource] | None =
             for module in modules:
                 kind = VBAModuleKind.other if module.is_class else VBAModuleKind.standard
                 project.add_module(module.name, module.text, kind=kind)
+            for name, code in (documents or {}).items():
+                book.set_module(name, code)
+            _add_references(book, references)
             book.save()
         with ExcelFile(path) as book:
             problems = book.validate()
@@ -292,10 +405,16 @@ def code_names(workbook: xlsxwriter.Workbook) -> list[str]:
     """Give the workbook and every sheet a VBA code name (as XlsxWriter would); return them."""
     if workbook.vba_codename is None:
         workbook.set_vba_name(WORKBOOK_CODE_NAME)
+    taken = {str(s.vba_codename).casefold() for s in workbook.worksheets() if s.vba_codename}
+    taken.add(str(workbook.vba_codename).casefold())
     names: list[str] = []
     for index, sheet in enumerate(workbook.worksheets()):
         if sheet.vba_codename is None:
-            sheet.set_vba_name(f"Sheet{index + 1}")
+            n = index + 1
+            while f"sheet{n}" in taken:  # a carried code name has it
+                n += 1
+            sheet.set_vba_name(f"Sheet{n}")
+            taken.add(f"sheet{n}")
         names.append(str(sheet.vba_codename))
     return names
 
@@ -400,7 +519,20 @@ def add_refresh_parts(ctx: Context, data_source: str) -> None:
     workbook under another extension.
     """
     workbook = ctx.workbook
-    data = project_bin(code_names(workbook), vba_sources(ctx.lang))
+    names = code_names(workbook)
+    carried = carried_vba(workbook) or CarriedVBA()
+    by_sheet = {sheet.name: str(sheet.vba_codename) for sheet in workbook.worksheets()}
+    documents = {
+        WORKBOOK_CODE_NAME if sheet == "" else by_sheet[sheet]: code
+        for sheet, code in carried.documents.items()
+        if sheet == "" or sheet in by_sheet
+    }
+    data = project_bin(
+        names,
+        (*vba_sources(ctx.lang), *carried.modules),
+        documents=documents,
+        references=carried.references,
+    )
     workbook.add_vba_project(io.BytesIO(data), is_stream=True)
     sheet = ctx.sheet("overview")
     anchor = ctx.layout.overview.button

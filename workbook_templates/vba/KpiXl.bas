@@ -2,6 +2,10 @@ Attribute VB_Name = "KpiXl"
 ' kpi_xl: the Refresh button of a KPI plan workbook.
 ' It runs Python through xlwings' RunPython (the xlwings module in this workbook), so
 ' the owner needs Python with kpi_xl installed; the xlwings add-in is not required.
+' The installed kpi_xl runs, never a kpi_xl folder next to the workbook (RunPython below),
+' and an xlwings configuration that came with the workbook (an xlwings.conf sheet, an
+' xlwings.conf file in its folder) stops the button unless its owner trusts it
+' (StrayConfig below; docs/macro.md).
 ' Kept as text in workbook_templates/vba/ and assembled into the .xlsm at build time, when
 ' kpi_xl writes the texts the macro shows, in the plan's language, between '<texts> and
 ' '</texts> (kpi_xl/workbook/vba_project.py).
@@ -39,6 +43,10 @@ Private Const MB_RIGHT As Long = &H80000
 '</texts>
 
 Public Sub RefreshKpiPlan()
+    If StrayConfig() Then
+        ShowMessage vba_failed() & " " & vba_stray_config()
+        Exit Sub
+    End If
     Select Case PythonStatus()
         Case NO_PYTHON
             ShowMessage vba_no_python() & vbLf & vbLf & vba_install() & vbLf & vbLf & _
@@ -60,6 +68,42 @@ Failed:
     Application.StatusBar = False
     ShowMessage vba_failed() & " " & Err.Description
 End Sub
+
+' kpi_xl's RunPython: xlwings' RunPython with the Python of SAFE_PATH_BEGIN and
+' SAFE_PATH_END before the command. xlwings puts the workbook's folder (and Python the
+' current folder) first on sys.path, where a kpi_xl folder beside the workbook would be
+' imported instead of the installed package; that Python takes them off sys.path. The
+' workbook's name goes between the two parts as character codes, which no quote, %, & or
+' | in it can break on the command line. (Being this module's own, it is the RunPython
+' that RefreshKpiPlan calls.)
+Private Function RunPython(ByVal pythonCommand As String)
+    RunPython = xlwings.RunPython(SAFE_PATH_BEGIN & CharCodes(ThisWorkbook.Name) & _
+        SAFE_PATH_END & pythonCommand)
+End Function
+
+' The UTF-16 code units of source, separated by commas: "Plan" gives 80,108,97,110.
+Private Function CharCodes(ByVal source As String) As String
+    Dim i As Long, codes As String
+    For i = 1 To Len(source)
+        If i > 1 Then codes = codes & ","
+        codes = codes & CStr(AscW(Mid$(source, i, 1)) And &HFFFF&)
+    Next i
+    CharCodes = codes
+End Function
+
+' Whether an xlwings configuration came with the workbook: an xlwings.conf sheet in it or
+' an xlwings.conf file in its folder. Either would choose, before any kpi_xl code runs,
+' the Python that runs, its path, a conda environment, so it stops the button unless the
+' owner trusts it in their own xlwings.conf (the user-level one, which the workbook cannot
+' bring): "KPI_XL_TRUST_WORKBOOK_CONFIG","true".
+Private Function StrayConfig() As Boolean
+    If LCase$(Trim$(GetConfig(TRUST_CONFIG, "", USER_CONFIG))) = TRUE_TEXT Then Exit Function
+    If SheetExists(ThisWorkbook, CONFIG_NAME) Then
+        StrayConfig = True
+    ElseIf GetFullName(ThisWorkbook) <> "" Then
+        StrayConfig = FileExists(GetDirectoryConfigFilePath())
+    End If
+End Function
 
 ' Whether the Python that RunPython starts has xlwings and kpi_xl. Windows only: on macOS
 ' xlwings starts Python through an AppleScript and says itself what is missing. With a

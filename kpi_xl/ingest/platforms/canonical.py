@@ -11,7 +11,10 @@ a pandas DataFrame.
 * ``channel``: the channel vocabulary or ``all``, case-insensitive; ``channel_map`` may
   translate other names first (by value, or ``{"canonical": ...}`` for every row);
 * ``source``: kept when present (so a table round-trips), else ``canonical``;
-* ``campaign``, ``segment``, ``currency``: text as given;
+* ``campaign``, ``segment``, ``currency``: text as given; in a CSV/TSV file a leading
+  ``'`` before ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is dropped (what
+  :func:`~kpi_xl.ingest.write_canonical` adds so that a spreadsheet never runs the text as
+  a formula, and what a spreadsheet shows of such a cell);
 * measures: numbers, empty = not reported. A ``,``- or tab-separated file uses a decimal
   point (``1,234.5`` quoted is fine); a ``;``-separated one may use decimal commas
   (``1.234,5``), decided from the values as for any export.
@@ -25,11 +28,12 @@ import pandas as pd
 
 from kpi_xl.catalog.records import measures
 from kpi_xl.errors import KpiXlError
-from kpi_xl.ingest.canonical import COLUMNS
+from kpi_xl.ingest.canonical import COLUMNS, unescape_formulas
 from kpi_xl.ingest.dates import ISO, ISO_TIME
 from kpi_xl.ingest.fields import Context, Loaded, Reader, Report, finish, norm
 from kpi_xl.ingest.spec import Channels, Detect, Platform, col
 from kpi_xl.ingest.table import Document, Table
+from kpi_xl.vocabulary import nearest
 
 NAME = "canonical"
 DIMENSIONS = ("channel", "source", "campaign", "segment", "currency")
@@ -53,10 +57,11 @@ def read(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
     for pos, name in enumerate(table.header):
         key = norm(name)
         if key not in ("date", *COLUMNS) and key not in catalog:
+            known = ("date", *COLUMNS, *catalog)
             raise KpiXlError(
-                f"unknown column {str(name).strip()!r}: expected date (or date_from and "
-                f"date_to), {', '.join(DIMENSIONS)} or a base measure of the catalog "
-                "(see docs/ingest.md)",
+                f"unknown column {str(name).strip()!r}{nearest(key, known)}: expected date (or "
+                f"date_from and date_to), {', '.join(DIMENSIONS)} or a base measure of the "
+                "catalog (see docs/ingest.md)",
                 file=table.file,
                 line=table.header_line,
                 column=str(name),
@@ -86,10 +91,15 @@ def read(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
             line=table.header_line,
             column="date_to",
         )
+
+    def text(pos: int | None) -> pd.Series:
+        values = reader.text(pos)
+        return values if table.sep is None or pos is None else unescape_formulas(values)
+
     raw = reader.text(where["channel"])
     source: pd.Series | str = NAME
     if "source" in where:
-        given = reader.text(where["source"])
+        given = text(where["source"])
         source = given.where(given != "", NAME)
     found = {m: where[m] for m in catalog if m in where}
     loaded = finish(
@@ -99,9 +109,9 @@ def read(tables: list[Table], doc: Document, ctx: Context) -> Loaded:
         channel=_channels(raw, ctx),
         # a comma-separated file kpi_xl wrote: no evidence means a decimal point
         measures=reader.numbers(found, default="." if table.sep != ";" else None),
-        campaign=reader.text(where.get("campaign")),
-        segment=reader.text(where.get("segment")),
-        currency=reader.text(where["currency"]) if "currency" in where else "",
+        campaign=text(where.get("campaign")),
+        segment=text(where.get("segment")),
+        currency=text(where["currency"]) if "currency" in where else "",
         repeats="drop",
     )
     report = Report(table.file, NAME, "canonical table", rows=len(loaded.frame))
