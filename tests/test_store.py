@@ -184,3 +184,17 @@ def test_other_duckdb_files_and_missing_stores_are_one_line_errors(
     assert main(["store", "info", str(tmp_path / "missing.duckdb")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such history store" in err and "--store" in err
+
+
+def test_the_same_export_added_twice_is_stored_once(
+    weeks: tuple[Path, Path], tmp_path: Path
+) -> None:
+    store = tmp_path / "twice.duckdb"
+    ingest_into_store(store, weeks[0])
+    _, report = ingest_into_store(store, weeks[0])
+    assert report.total == 8  # 7 days and the summary row, not 16
+    assert [str(r) for r in report.replaced] == [
+        f"{weeks[0]} replaced 8 row(s) of {weeks[0]} (2026-03-02..2026-03-08)"
+    ]
+    stored = read_store(store).frame
+    assert stored["cost"].sum() == pytest.approx(sum(spend("A", d) for d in range(2, 9)))

@@ -44,6 +44,8 @@ from kpi_xl.ingest.fields import Loaded, Report
 from kpi_xl.ingest.revisions import Replacement, file_stamps, resolve
 
 SCHEMA_VERSION = 1
+#: How a stored row's file is told apart from a file being added, while they are compared.
+STORED = " (stored)"
 SUFFIXES = (".duckdb", ".ddb")
 LABELS = ("channel", "source", "campaign", "segment", "currency")
 _MEASURE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -186,13 +188,20 @@ def append(
         new_files = np.array([str(f) for f in loaded.files], dtype=object)
         stamps = {**new_stamps}
         if not stored.empty:
-            latest = stored.groupby("file")["stamp"].max()
+            # stored rows go by their own name: the same export added again replaces its
+            # stored rows (it counts as the newer), it is never added twice
+            labels = stored["file"].astype(str) + STORED
+            latest = stored.assign(label=labels).groupby("label")["stamp"].max()
             stamps.update({str(f): float(v) for f, v in latest.items()})
+            for file in set(new_files):
+                before = stamps.get(file + STORED)
+                if before is not None and stamps[file] <= before:
+                    stamps[file] = before + 1e-3
             old = stored.drop(columns=["_rowid", "file", "stamp"])
             for col in ("date_from", "date_to"):
                 old[col] = pd.to_datetime(old[col])
             both = pd.concat([old, frame], ignore_index=True, sort=False)
-            files = np.concatenate([stored["file"].to_numpy(dtype=object), new_files])
+            files = np.concatenate([labels.to_numpy(dtype=object), new_files])
         else:
             both, files = frame, new_files
         combined = Loaded(both, np.zeros(len(both), dtype=np.int64), files)
@@ -201,7 +210,10 @@ def append(
         gone_ids = stored["_rowid"].to_numpy()[~keep[:n_old]] if n_old else np.array([])
         kept_new = frame[keep[n_old:]].copy()
         report.dropped = int((~keep[n_old:]).sum())
-        report.replaced = replaced
+        report.replaced = [
+            Replacement(r.newer, r.older.removesuffix(STORED), r.rows, r.start, r.end)
+            for r in replaced
+        ]
         if len(gone_ids):
             con.execute("DELETE FROM facts WHERE rowid IN (SELECT unnest(?))",
                         [gone_ids.tolist()])  # fmt: skip
