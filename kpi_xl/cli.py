@@ -35,6 +35,19 @@ Handler = Callable[[argparse.Namespace], int]
 DEMO_SOURCE = "sample:ecommerce"
 
 
+def _elapsed() -> Callable[[str], None]:
+    """Progress lines with the time elapsed, on standard error, only on a terminal."""
+    import time
+
+    start = time.perf_counter()
+
+    def say(message: str) -> None:
+        if sys.stderr.isatty():
+            print(f"kpi-xl: {message} ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+
+    return say
+
+
 @contextmanager
 def _progress(quiet: bool, total: int) -> Iterator[Callable[[str], None]]:
     from tqdm import tqdm
@@ -144,7 +157,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         check_store_path(Path(args.store))
     stored = None
     if args.store:
-        ingested, stored = ingest_into_store(args.store, *args.data)
+        ingested, stored = ingest_into_store(args.store, *args.data, progress=_elapsed())
     else:
         ingested = load_report(*args.data)
     summary: dict[str, object] = {"files": {r.file: r.summary() for r in ingested.reports}}
