@@ -52,7 +52,5 @@ def test_the_commands_table_names_every_command_and_only_real_ones() -> None:
     section = README.split("## What each command does", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| `kpi-xl ([a-z-]+)[^`]*` \|", section, re.M)
     sub = next(a for a in parser()._actions if a.__class__.__name__ == "_SubParsersAction")
-    assert sorted(rows) == sorted(sub.choices), "add or remove the README row"
-    for line in re.findall(r"^\| `(kpi-xl [^`]*)` \|", section, re.M):
-        words = [w for w in line.split()[1:] if w.isupper() is False and "..." not in w]
-        assert words[0] in sub.choices, line
+    commands = sorted(getattr(sub, "choices", None) or {})
+    assert sorted(rows) == commands, "add or remove the README row"
