@@ -70,6 +70,7 @@ def _script(ch: str) -> str:
     return "latin"
 
 
+@cache
 def text_width(text: str, size_pt: float = 11, bold: bool = False) -> float:
     """The width of ``text`` in pixels at 96 dpi, each run of a script in its font."""
     px = round(size_pt * 96 / 72)
