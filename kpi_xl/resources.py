@@ -81,6 +81,9 @@ def load_user_yaml(text: str, file: str | Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
+        if "nesting depth" in str(exc):  # PyYAML 6.0.4+ stops deep nesting itself
+            raise KpiXlError(f"nested more than {MAX_YAML_DEPTH} levels deep", file=file,
+                             line=line) from None  # fmt: skip
         at = f" at column {mark.column + 1}" if mark is not None else ""
         why = yaml_problem(exc, text)
         raise KpiXlError(f"not valid YAML{at}: {why}", file=file, line=line) from None
