@@ -11,6 +11,7 @@ LibreOffice tests skip when ``soffice`` is missing, unless ``KPI_XL_REQUIRE_LIBR
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -124,7 +125,14 @@ def _same(a: Any, b: Any, rel: float) -> bool:
 
 
 def formula_cells(path: Path) -> dict[tuple[str, str], str]:
-    """(sheet, cell) -> formula text of every formula cell."""
+    """(sheet, cell) -> formula text of every formula cell (read once per file version:
+    the session's demo plans are compared by several engines)."""
+    st = Path(path).stat()
+    return dict(_formula_cells(str(path), st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _formula_cells(path: str, _mtime: int, _size: int) -> dict[tuple[str, str], str]:
     wb = openpyxl.load_workbook(path, data_only=False)
     out: dict[tuple[str, str], str] = {}
     for ws in wb.worksheets:
@@ -135,15 +143,23 @@ def formula_cells(path: Path) -> dict[tuple[str, str], str]:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _stored_values(path: str, _mtime: int, _size: int) -> dict[tuple[str, str], Any]:
+    """The stored value of every formula cell of ``path``."""
+    stored = openpyxl.load_workbook(path, data_only=True)
+    return {(sheet, ref): stored[sheet][ref].value for sheet, ref in formula_cells(Path(path))}
+
+
 def compare_cached(original: Path, recomputed: Path, rel: float = 1e-9) -> list[Mismatch]:
     """Stored values of ``original``'s formula cells against ``recomputed``'s values."""
     cells = formula_cells(original)
     assert cells, f"{original} has no formula cells"
-    stored = openpyxl.load_workbook(original, data_only=True)
+    st = Path(original).stat()
+    stored = _stored_values(str(original), st.st_mtime_ns, st.st_size)
     fresh = openpyxl.load_workbook(recomputed, data_only=True)
     mismatches = []
     for sheet, ref in cells:
-        a = stored[sheet][ref].value
+        a = stored[(sheet, ref)]
         b = fresh[sheet][ref].value
         if not _same(a, b, rel):
             mismatches.append(Mismatch(sheet, ref, a, b))
