@@ -416,12 +416,16 @@ def _parquet(data: bytes, file: str) -> Document:
     try:
         frame = pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many types for damaged files
-        raise KpiXlError(
-            f"cannot read this Parquet file, it is damaged ({exc or type(exc).__name__}): "
-            "write it again, or export CSV",
-            file=file,
-        ) from None
+        raise _damaged_parquet(exc, file) from None
     return Document(file, [FrameBlock(file, frame)])
+
+
+def _damaged_parquet(exc: Exception, file: str) -> KpiXlError:
+    return KpiXlError(
+        f"cannot read this Parquet file, it is damaged ({exc or type(exc).__name__}): "
+        "write it again, or export CSV",
+        file=file,
+    )
 
 
 def _check_parquet(data: bytes, file: str) -> None:
@@ -433,11 +437,7 @@ def _check_parquet(data: bytes, file: str) -> None:
     try:
         meta = pq.ParquetFile(io.BytesIO(data)).metadata
     except Exception as exc:  # pyarrow raises many types for damaged files
-        raise KpiXlError(
-            f"cannot read this Parquet file, it is damaged ({exc or type(exc).__name__}): "
-            "write it again, or export CSV",
-            file=file,
-        ) from None
+        raise _damaged_parquet(exc, file) from None
     columns, rows = int(meta.num_columns), int(meta.num_rows)
     if columns > limits.MAX_COLUMNS:
         raise KpiXlError(
