@@ -69,9 +69,11 @@ class DataSource:
         warehouse URL without its credentials."""
         if self.sample:
             return SAMPLE_PREFIX + self.sample
-        from kpi_xl.warehouse import public_url
+        parts = [str(p.resolve()) for p in self.paths]
+        if self.urls:  # the warehouse package is imported only for a warehouse source
+            from kpi_xl.warehouse import public_url
 
-        parts = [str(p.resolve()) for p in self.paths] + [public_url(u) for u in self.urls]
+            parts += [public_url(u) for u in self.urls]
         return PATH_SEPARATOR.join(parts)
 
 
@@ -216,8 +218,9 @@ def plan_model(
 
 
 def check_target_periods(targets: Targets, spec: PlanSpec, path: str | Path | None) -> None:
-    """Every target's period is a period of the plan's grain (rows of another year are for
-    another plan and are left out), the word ``year`` or a year (an annual target)."""
+    """Every target's period is written as a period of the plan's grain, the word ``year``
+    or a year (an annual target); checked before the model is computed. Whether it lies in
+    the plan is :func:`kpi_xl.plan.targets.check_in_plan`'s, once the plan is laid out."""
     for _kpi, _scope, period in targets:
         if period == YEAR_KEY or re.fullmatch(r"\d{4}", period):
             continue
