@@ -372,8 +372,6 @@ def test_charts_cache_no_zero_for_a_period_without_data(
                 for i, v in numbers.items():
                     assert math.isclose(cached[i], v, rel_tol=1e-6, abs_tol=1e-9), (name, ref, i)
                 checked += 1
-                if len(numbers) < len(values):
-                    assert all(v != 0 for i, v in cached.items()) or numbers, name
     assert checked >= 8
 
 
