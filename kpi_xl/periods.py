@@ -237,6 +237,26 @@ def periods_of_year(year: int, grain: str) -> list[str]:
     return list(_year_periods(year, grain))
 
 
+def current_period(latest: dt.date, grain: str, year: int | None = None) -> tuple[str, int, int]:
+    """The plan period holding ``latest`` (the last day of data), clamped to the plan
+    ``year`` (default: ``latest``'s), with the days of it up to ``latest`` (0 when
+    ``latest`` is before it) and its length in days."""
+    periods = periods_of_year(year or year_of(latest, grain), grain)
+    current = min(max(key_of(latest, grain), periods[0]), periods[-1])
+    start, end = bounds(current, grain)
+    total = (end - start).days + 1
+    elapsed = 0 if latest < start else min((latest - start).days + 1, total)
+    return current, elapsed, total
+
+
+def to_date_days(latest: dt.date, grain: str, year: int | None = None) -> int:
+    """How many first days of a period a like-for-like comparison takes: the days the
+    data covers of the current period while it is partial, else 0 (a complete period is
+    compared whole)."""
+    _, elapsed, total = current_period(latest, grain, year)
+    return elapsed if elapsed < total else 0
+
+
 def as_date(value: dt.date | pd.Timestamp) -> dt.date:
     """A day as ``datetime.date`` (a timestamp's time of day dropped)."""
     if isinstance(value, pd.Timestamp | dt.datetime):

@@ -130,14 +130,24 @@ def parse_source(text: str, folder: Path, where: str | Path | None = None) -> Da
     return DataSource(paths=tuple(paths), urls=urls, settings_of=str(where or ""))
 
 
-def load_ingested(source: DataSource, grain: str | None = None) -> Ingested:
+def load_ingested(
+    source: DataSource,
+    grain: str | None = None,
+    *,
+    year: int | None = None,
+    progress: Progress | None = None,
+) -> Ingested:
     """The canonical table of a data source, with a report per export file; with
     ``grain``, a row spanning several of its periods is refused, naming its file and
-    line. An error in a file the plan's Settings sheet names says so."""
+    line. An error in a file the plan's Settings sheet names says so.
+
+    With ``grain``, one large canonical file (:mod:`kpi_xl.ingest.large`) is aggregated
+    by DuckDB to what a plan of ``grain`` and ``year`` computes from, not loaded whole:
+    the table returned is then that reduction, for building a plan only."""
     if not source.settings_of:
-        return _load_ingested(source, grain)
+        return _load_ingested(source, grain, year, progress)
     try:
-        return _load_ingested(source, grain)
+        return _load_ingested(source, grain, year, progress)
     except KpiXlError as exc:
         named = {str(p) for p in source.paths}
         if exc.file is None or not any(exc.file.startswith(n) for n in named):
@@ -152,7 +162,13 @@ def load_ingested(source: DataSource, grain: str | None = None) -> Ingested:
         ) from None
 
 
-def _load_ingested(source: DataSource, grain: str | None = None) -> Ingested:
+def _load_ingested(
+    source: DataSource, grain: str | None, year: int | None, progress: Progress | None
+) -> Ingested:
+    if grain is not None and len(source.paths) == 1 and not source.urls:
+        reduced = _load_large(source.paths[0], grain, year, progress)
+        if reduced is not None:
+            return reduced
     if source.frame is not None:
         return load_report(source.frame, grain=grain)
     if source.sample:
@@ -165,6 +181,21 @@ def _load_ingested(source: DataSource, grain: str | None = None) -> Ingested:
         frames = [load_warehouse(url) for url in source.urls]
         return load_report(*frames, *source.paths, grain=grain)
     return load_report(*source.paths, grain=grain)
+
+
+def _load_large(
+    path: Path, grain: str, year: int | None, progress: Progress | None
+) -> Ingested | None:
+    """A large canonical file aggregated by DuckDB, or ``None`` (see :func:`load_ingested`)."""
+    from kpi_xl.ingest.large import large_file, load_large
+
+    found = large_file(path)
+    reduced = load_large(found, grain, year, progress) if found is not None else None
+    if reduced is None:
+        return None
+    report = reduced.report
+    report.currencies = tuple(data_currencies(reduced.frame))
+    return Ingested(reduced.frame, [report], formats=[report.platform])
 
 
 def load(source: DataSource, grain: str | None = None) -> pd.DataFrame:
@@ -446,7 +477,7 @@ def build_plan(
     step = progress or (lambda _msg: None)
     source = source_of(data)
     step("loading data")
-    ingested = load_ingested(source, spec.grain)
+    ingested = load_ingested(source, spec.grain, year=spec.year, progress=step)
     check_data_year(ingested, spec, warn)
     spec = with_data_currency(spec, ingested, currency)
     step("computing")

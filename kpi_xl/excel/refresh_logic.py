@@ -183,7 +183,9 @@ def refresh_open_workbook(book: WorkbookOps, now: dt.datetime | None = None) -> 
         meta = book.meta()
         spec = _spec(book, meta)
         text = str(book.read_name(SETTINGS["data_source"]) or "")
-        ingested = pipeline.load_ingested(pipeline.parse_source(text, book.folder), spec.grain)
+        ingested = pipeline.load_ingested(
+            pipeline.parse_source(text, book.folder), spec.grain, year=spec.year
+        )
         spec = pipeline.with_data_currency(spec, ingested, spec.currency)
         frame = ingested.frame
         model = pipeline.plan_model(frame, spec)

@@ -279,16 +279,9 @@ def period_stamps(spec: PlanSpec, data_end: pd.Timestamp | None) -> PeriodStamps
     year = spec.year or cal.year_of(latest, spec.grain)  # a Solar Hijri plan: 1405
     periods = cal.periods_of_year(year, spec.grain)
     if data_end is None:
-        current = periods[0]
+        current, elapsed, total = periods[0], 0, cal.days_in(periods[0], spec.grain)
     else:
-        key = cal.key_of(cal.as_date(data_end), spec.grain)
-        current = min(max(key, periods[0]), periods[-1])
-    start, end = cal.bounds(current, spec.grain)
-    total = (end - start).days + 1
-    if data_end is None or cal.as_date(data_end) < start:
-        elapsed = 0
-    else:
-        elapsed = min((cal.as_date(data_end) - start).days + 1, total)
+        current, elapsed, total = cal.current_period(latest, spec.grain, year)
     previous = cal.previous(current, spec.grain)
     return PeriodStamps(
         periods, current, previous, cal.previous(previous, spec.grain), int(elapsed), total

@@ -212,7 +212,7 @@ def refresh(
     spec = _spec(old)
     source = _source(old, data)
     step("loading data")
-    ingested = pipeline.load_ingested(source, spec.grain)
+    ingested = pipeline.load_ingested(source, spec.grain, year=spec.year, progress=step)
     spec = pipeline.with_data_currency(spec, ingested, spec.currency)
     step("computing")
     model = pipeline.plan_model(

@@ -50,7 +50,7 @@ def write_plan_data(ctx: Context) -> None:
 def _table(ctx: Context, sheet: PlanSheet, layout: DataLayout, data: PlanData | None) -> None:
     top, left, n = layout.row, layout.col, layout.rows
     column_names(ctx, sheet, top - 1, left, layout.columns, [12.0] * len(layout.columns))
-    sheet.add_table(
+    sheet.add_data_table(
         top, left, top + max(n, 1), left + len(layout.columns) - 1,
         {"name": layout.table, "style": "Table Style Light 1",
          "columns": [{"header": c} for c in layout.columns]},
@@ -89,7 +89,7 @@ def _periods(ctx: Context, sheet: PlanSheet, layout: DataLayout) -> None:
     length and name: the selector's formulas look them up here."""
     grain = ctx.model.spec.grain
     top, left = layout.row, layout.col
-    sheet.add_table(
+    sheet.add_data_table(
         top, left, top + max(layout.rows, 1), left + len(layout.columns) - 1,
         {"name": layout.table, "style": "Table Style Light 1",
          "columns": [{"header": c} for c in layout.columns]},

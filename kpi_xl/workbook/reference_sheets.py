@@ -65,7 +65,7 @@ def write_data(ctx: Context) -> None:
         write_text(sheet, 0, 0, ctx.t("data_help"), ctx.fmt.subtitle)
         base = [14.0, 14.0, 14.0, 32.0] + [13.0] * (len(data.columns) - 4)
         column_names(ctx, sheet, top - 1, 0, data.columns, base)
-    sheet.add_table(
+    sheet.add_data_table(
         top, 0, top + max(n, 1), len(data.columns) - 1,
         {"name": data.table, "style": "Table Style Light 9",
          "columns": [{"header": c} for c in data.columns]},
@@ -73,14 +73,12 @@ def write_data(ctx: Context) -> None:
     text_cols = [table[c].astype(str).tolist() for c in ID_COLUMNS]
     measures = list(data.columns[len(ID_COLUMNS) :])
     values = table[measures].to_numpy(dtype="float64", na_value=np.nan)
-    write_string, write_number = sheet.write_string, sheet.write_number
+    write_string, write_numbers, first = sheet.write_string, sheet.write_numbers, len(ID_COLUMNS)
     for i in range(n):
         row = top + i + 1
         for c, col_values in enumerate(text_cols):
             write_string(row, c, col_values[i])
-        for c, value in enumerate(values[i].tolist(), start=len(ID_COLUMNS)):
-            if value == value:  # not NaN: blank cells stay empty (COUNTIFS "<>" skips them)
-                write_number(row, c, value, number)
+        write_numbers(row, first, values[i].tolist(), number)  # NaN: an empty cell
     if top < 2:
         sheet.set_column(0, 2, 14)
         sheet.set_column(3, 3, 32)
