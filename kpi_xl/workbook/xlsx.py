@@ -50,7 +50,7 @@ class PlanSheet(Worksheet):  # type: ignore[misc]
         overlapping table or merge: for the million-row plan's ``ChannelData`` (32,929
         rows x 50 columns) 1.6 million entries, about 270 MB and 0.7 s. The table is added
         on its header and first row, then given its whole range as XlsxWriter computes
-        it; the table's XML is the same (``tests/test_xlsx.py`` compares it)."""
+        it; the table's XML is the same (tests/test_xlsx.py compares them)."""
         assert not {"data", "total_row"} & set(options), "the cells are written apart"
         assert all("formula" not in c for c in options.get("columns", ())), "no formulas"
         if last_row <= first_row + 1:

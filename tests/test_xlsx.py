@@ -1,0 +1,58 @@
+"""PlanSheet's fast paths for data tables write the XML XlsxWriter's own calls write."""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from kpi_xl.workbook.xlsx import PlanSheet
+
+COLUMNS = [{"header": h} for h in ("period", "channel", "cost", "clicks")]
+OPTIONS = {"name": "Data", "style": "Table Style Light 9", "columns": COLUMNS}
+
+
+def _book(path: Path, fast: bool, rows: int) -> dict[str, bytes]:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Data", worksheet_class=PlanSheet)
+    number = book.add_format({"num_format": "#,##0.##"})
+    if fast:
+        sheet.add_data_table(2, 1, 2 + rows, 4, dict(OPTIONS))
+    else:
+        sheet.add_table(2, 1, 2 + rows, 4, dict(OPTIONS))
+    for i in range(rows):
+        sheet.write_string(3 + i, 1, f"2026-{i % 12 + 1:02d}")
+        sheet.write_string(3 + i, 2, "seo")
+        values = [i * 1.5, math.nan if i % 3 else float(i)]
+        if fast:
+            sheet.write_numbers(3 + i, 3, values, number)
+        else:
+            for c, v in enumerate(values, start=3):
+                if v == v:
+                    sheet.write_number(3 + i, c, v, number)
+    book.set_properties({"created": None})
+    book.close()
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if not n.startswith("docProps")}
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 500])
+def test_data_table_and_numbers_write_what_xlsxwriter_writes(tmp_path: Path, rows: int) -> None:
+    fast = _book(tmp_path / "fast.xlsx", True, rows)
+    plain = _book(tmp_path / "plain.xlsx", False, rows)
+    assert fast == plain
+    if rows == 500:
+        assert b'ref="B3:E503"' in fast["xl/tables/table1.xml"]
+
+
+def test_numbers_outside_the_sheet_are_refused(tmp_path: Path) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
+    sheet = book.add_worksheet("Data", worksheet_class=PlanSheet)
+    with pytest.raises(ValueError, match="outside the worksheet"):
+        sheet.write_numbers(1_048_576, 0, [1.0], None)
+    with pytest.raises(ValueError, match="outside the worksheet"):
+        sheet.write_numbers(0, 16_383, [1.0, 2.0], None)
+    book.close()
