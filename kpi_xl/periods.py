@@ -249,12 +249,15 @@ def current_period(latest: dt.date, grain: str, year: int | None = None) -> tupl
     return current, elapsed, total
 
 
-def to_date_days(latest: dt.date, grain: str, year: int | None = None) -> int:
-    """How many first days of a period a like-for-like comparison takes: the days the
-    data covers of the current period while it is partial, else 0 (a complete period is
-    compared whole)."""
-    _, elapsed, total = current_period(latest, grain, year)
-    return elapsed if elapsed < total else 0
+def like_for_like(
+    latest: dt.date, grain: str, year: int | None = None
+) -> tuple[tuple[str, str], int]:
+    """What a partial current period is compared with day by day: the previous period
+    and the same period last year, and how many of their first days (the days the data
+    covers of the current period; 0 when it is complete: it is compared whole)."""
+    current, elapsed, total = current_period(latest, grain, year)
+    periods = (previous(current, grain), same_period_last_year(current, grain))
+    return periods, elapsed if elapsed < total else 0
 
 
 def as_date(value: dt.date | pd.Timestamp) -> dt.date:

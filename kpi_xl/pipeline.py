@@ -30,7 +30,6 @@ from kpi_xl.plan.model import (
     YEAR_KEY,
     PlanModel,
     compute,
-    period_stamps,
     plan_measures,
     target_scopes,
 )
@@ -238,9 +237,10 @@ def plan_model(
     data = build_plan_data(frame, spec.grain, spec.currency, spec.fx, plan_measures(spec))
     start = pd.Timestamp(frame["date_from"].min()) if len(frame) else None
     end = pd.Timestamp(frame["date_to"].max()) if len(frame) else None
-    stamps = period_stamps(spec, end)
-    same_days = [stamps.previous, cal.same_period_last_year(stamps.current, spec.grain)]
-    elapsed = stamps.elapsed_days if stamps.elapsed_days < stamps.total_days else 0
+    same_days: tuple[str, ...] = ()
+    elapsed = 0  # without data there is nothing to compare
+    if end is not None:
+        same_days, elapsed = cal.like_for_like(cal.as_date(end), spec.grain, spec.year)
     to_date = to_date_data(frame, spec.grain, data, same_days, elapsed, spec.fx)
     return compute(
         spec, aggregated, data, targets=targets, notes=notes, data_start=start, data_end=end,

@@ -13,8 +13,8 @@ the one the whole table gives (``tests/test_large_files.py`` compares the two):
 * a ``whole`` measure (users, reach) on daily rows can never be the period's figure (it
   is not added up, see :mod:`kpi_xl.ingest.aggregate`); it stays reported, on a row that
   does not cover the period, so the plan says why it is blank as before;
-* each period is cut where like-for-like comparisons cut it (the days of the current,
-  partial period: :func:`kpi_xl.periods.to_date_days`), the first day of data and rows
+* the periods a partial current period is compared with day by day are cut after as
+  many days (:func:`kpi_xl.periods.like_for_like`); the first day of data and rows
   covering several days are kept as they are.
 
 Rows are checked as the general reader checks them. When DuckDB finds a row it would not
@@ -312,7 +312,7 @@ def _reduce(
     if first is None:  # no row, or no date DuckDB reads: the general reader says why
         return None
     first, last = cal.as_date(first), cal.as_date(last)
-    keys = _calendar(con, first, last, grain, cal.to_date_days(last, grain, year))
+    keys = _calendar(con, first, last, grain, year)
     rule = {m: measures()[m].aggregation for m in found}
     con.execute(_group_sql(found, rule, first))
     bad, spans, daily = _one(con, "SELECT sum(bad), sum(spans), bool_and(daily) FROM groups")
@@ -356,16 +356,20 @@ def _lines(path: Path) -> int:
 
 
 def _calendar(
-    con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date, grain: str, cut: int
+    con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date, grain: str, year: int | None
 ) -> list[str]:
     """The plan periods from ``first`` to ``last``, and two macros of a day from ``first``
     to ``last``: ``period_of`` (its period's position in that list) and ``early`` (among
-    its period's first ``cut`` days)."""
+    the first days of a period a like-for-like comparison cuts, see
+    :func:`kpi_xl.periods.like_for_like`)."""
+    cut_periods, cut = cal.like_for_like(last, grain, year)
     days = [first + dt.timedelta(d) for d in range((last - first).days + 1)]
     keys = [cal.key_of(d, grain) for d in days]
     periods = list(dict.fromkeys(keys))
     number = {k: i for i, k in enumerate(periods)}
-    early = [cal.day_of(d, k, grain) <= cut for d, k in zip(days, keys, strict=True)]
+    early = [
+        k in cut_periods and cal.day_of(d, k, grain) <= cut for d, k in zip(days, keys, strict=True)
+    ]
     offset = f"date_diff('day', DATE {_quote(first)}, d) + 1"
     numbers = ", ".join(str(number[k]) for k in keys)
     flags = ", ".join("true" if e else "false" for e in early)
