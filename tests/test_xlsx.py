@@ -56,3 +56,54 @@ def test_numbers_outside_the_sheet_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="outside the worksheet"):
         sheet.write_numbers(0, 16_383, [1.0, 2.0], None)
     book.close()
+
+
+def test_a_streamed_data_sheet_holds_the_same_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Data table of STREAMED_ROWS rows or more is written row by row (inline strings,
+    the table added with XlsxWriter's constant_memory mode off for a moment): with the
+    threshold at 0 the demo plan reads the same in every sheet, and LibreOffice opens it
+    and recalculates every formula to the stored values."""
+    from engines import compare_cached, libreoffice_recalc
+
+    from kpi_xl.pipeline import DataSource, build_plan
+    from kpi_xl.workbook import context
+
+    plain = build_plan(DataSource(sample="ecommerce"), tmp_path / "plain.xlsx")
+    monkeypatch.setattr(context, "STREAMED_ROWS", 0)
+    streamed = build_plan(DataSource(sample="ecommerce"), tmp_path / "streamed.xlsx")
+    with zipfile.ZipFile(streamed) as archive:
+        data_xml = archive.read("xl/worksheets/sheet10.xml")
+    assert b't="inlineStr"' in data_xml  # it was streamed
+    assert _values(streamed) == _values(plain)
+    recomputed = libreoffice_recalc(streamed, tmp_path / "lo")
+    assert compare_cached(streamed, recomputed) == []
+
+    # LibreOffice keeps no empty text, and saves 15 significant digits
+    def saved(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+        return [
+            tuple(None if v == "" else float(f"{v:.12g}") if isinstance(v, float) else v
+                  for v in row)
+            for row in rows
+        ]  # fmt: skip
+
+    assert saved(_values(recomputed)["Data"]) == saved(_values(plain)["Data"])
+
+
+def _values(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, data_only=True)
+    try:
+        return {
+            ws.title: [
+                tuple(None if isinstance(v, dt.datetime) else v for v in row)
+                for row in ws.iter_rows(values_only=True)
+            ]
+            for ws in book.worksheets
+        }
+    finally:
+        book.close()

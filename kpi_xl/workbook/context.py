@@ -14,6 +14,10 @@ from kpi_xl.plan.model import PlanModel
 from kpi_xl.vocabulary import RTL_LANGUAGES
 from kpi_xl.workbook.xlsx import Formats, PlanSheet, add_sheet
 
+#: A Data table of at least this many rows is written out row by row (a StreamedSheet):
+#: the million-row input's 32,928 rows x 50 columns would hold 1.6 million cells in memory.
+STREAMED_ROWS = 20_000
+
 
 @dataclass
 class Context:
@@ -54,7 +58,8 @@ class Context:
         """Every generated sheet, in the layout's order."""
         for role, name in self.layout.sheets.items():
             rtl = self.rtl and role != META_SHEET
-            self.sheets[role] = add_sheet(self.workbook, name, rtl=rtl)
+            streamed = role == "data" and self.layout.data.rows >= STREAMED_ROWS
+            self.sheets[role] = add_sheet(self.workbook, name, rtl=rtl, streamed=streamed)
 
     def sheet(self, role: str) -> PlanSheet:
         return self.sheets[role]

@@ -71,6 +71,8 @@ class PlanSheet(Worksheet):  # type: ignore[misc]
             return
         if self._check_dimensions(row, col) or self._check_dimensions(row, col + len(values) - 1):
             raise ValueError(f"row {row}, columns {col}+{len(values)}: outside the worksheet")
+        if self.constant_memory and row > self.previous_row:  # a StreamedSheet's last row out
+            self._write_single_row(row)
         cells = self.table[row]
         for c, value in enumerate(values, start=col):
             if value == value:  # NaN: blank cells stay empty (COUNTIFS "<>" skips them)
@@ -113,8 +115,38 @@ def _record(sheet: Worksheet, row: int, col: int, content: Any) -> None:
         sheet.fingerprints[str(xl_rowcol_to_cell(row, col))] = fingerprint(content)
 
 
-def add_sheet(workbook: xlsxwriter.Workbook, name: str, *, rtl: bool = False) -> PlanSheet:
-    sheet: PlanSheet = workbook.add_worksheet(name, worksheet_class=PlanSheet)
+class StreamedSheet(PlanSheet):
+    """A sheet XlsxWriter writes out row by row (its ``constant_memory`` mode, for this
+    sheet only): a large data table costs one row in memory, not a tuple per cell. Its
+    cells must be written row after row, and its text is stored in the cells (inline
+    strings) rather than in the workbook's shared strings."""
+
+    def _initialize(self, init_data: dict[str, Any]) -> None:
+        super()._initialize({**init_data, "constant_memory": True})
+
+    def add_data_table(
+        self, first_row: int, first_col: int, last_row: int, last_col: int, options: Any
+    ) -> None:
+        """The table, added as :meth:`PlanSheet.add_data_table` does; XlsxWriter refuses
+        tables in ``constant_memory`` mode only because their cells could come out of
+        order, so it is added with the mode off and its header row (the next row to
+        write) written again as inline strings."""
+        self.constant_memory = False
+        try:
+            super().add_data_table(first_row, first_col, last_row, last_col, options)
+        finally:
+            self.constant_memory = True
+        table = self.tables[-1]
+        for i, column in enumerate(table["columns"]):
+            self._write_string(first_row, first_col + i, column["name"], column["name_format"])
+
+
+def add_sheet(
+    workbook: xlsxwriter.Workbook, name: str, *, rtl: bool = False, streamed: bool = False
+) -> PlanSheet:
+    """A plan sheet (``streamed``: a :class:`StreamedSheet`)."""
+    kind = StreamedSheet if streamed else PlanSheet
+    sheet: PlanSheet = workbook.add_worksheet(name, worksheet_class=kind)
     if rtl:
         sheet.right_to_left()
     return sheet
