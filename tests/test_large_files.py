@@ -220,3 +220,23 @@ def test_threshold_variable_is_checked(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("KPI_XL_LARGE_MB", "lots")
     with pytest.raises(KpiXlError, match="KPI_XL_LARGE_MB='lots': expected a size in MB"):
         build_plan(write_csv(tmp_path / "d.csv"), tmp_path / "p.xlsx", fx=FX)
+
+
+def test_a_parquet_bomb_is_left_to_the_general_readers_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB streams rows, but a file expanding beyond 100 times its size (a constant
+    column of millions of rows in a few kilobytes) is not streamed: the general reader
+    refuses it with its limit, as it would any Parquet file."""
+    pytest.importorskip("pyarrow")
+    bomb = tmp_path / "bomb.parquet"
+    con = duckdb.connect()
+    con.execute(
+        "COPY (SELECT DATE '2020-01-01' + CAST(i % 2000 AS INTEGER) AS date, 'seo' AS channel, "
+        "'c' || (i // 2000) AS campaign, 1.0 AS sessions FROM range(3000000) t(i)) "
+        f"TO '{bomb}' (FORMAT parquet)"
+    )
+    con.close()
+    assert bomb.stat().st_size * 100 < 3_000_000 * 4 * 8  # distinct keys, few bytes
+    with pytest.raises(KpiXlError, match="refusing to read it"):
+        build(monkeypatch, bomb, tmp_path / "plan.xlsx", "duckdb")

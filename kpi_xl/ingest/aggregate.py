@@ -51,6 +51,8 @@ PERIOD_COLUMNS = ("period", "period_start", "period_end")
 GRAIN_WORDS = {"month": "month", "week": "week", "quarter": "quarter"}
 #: What rows may be grouped by besides the period.
 GROUPS = (*DIMENSIONS, "currency")
+#: Measures added up together (pandas copies the values of all of them at once).
+_SUM_COLUMNS = 8
 
 
 def _check_columns(df: pd.DataFrame, by: tuple[str, ...]) -> list[str]:
@@ -205,10 +207,11 @@ def aggregate(
     rule = {m: catalog[m].aggregation for m in measure_cols}
     flows = [m for m in measure_cols if rule[m] == "sum"]
     results: dict[str, np.ndarray] = {}
-    if flows:
-        values = pd.DataFrame({m: _values(df, m) for m in flows})
-        sums = values.groupby(gid, sort=True)[flows].sum(min_count=1)
-        results.update({m: sums[m].to_numpy() for m in flows})
+    for chunk in range(0, len(flows), _SUM_COLUMNS):  # a few columns at a time: memory
+        names = flows[chunk : chunk + _SUM_COLUMNS]
+        values = pd.DataFrame({m: _values(df, m) for m in names})
+        sums = values.groupby(gid, sort=True)[names].sum(min_count=1)
+        results.update({m: sums[m].to_numpy() for m in names})
     day = end.to_numpy().astype(np.int64)
     wholes = [m for m in measure_cols if rule[m] == "whole"]
     if wholes:
@@ -222,13 +225,15 @@ def aggregate(
             fits = _whole_fits(reported, in_range, split, rid)
             results[m] = _whole(reported, fits, gid, sources, n)
 
-    bounds = {k: period_bounds(k, g) for k in out["period"].unique()}
+    codes, periods = pd.factorize(out["period"].to_numpy())
     stamp = np.dtype(f"datetime64[{unit}]")
-    out["period_start"] = out["period"].map(lambda k: bounds[k][0]).astype(stamp)
-    out["period_end"] = out["period"].map(lambda k: bounds[k][1]).astype(stamp)
-    for m in measure_cols:
-        out[m] = results[m]
-    return out[columns]
+    firsts, lasts = zip(*(period_bounds(k, g) for k in periods), strict=True)
+    table: dict[str, object] = {"period": out["period"]}
+    table["period_start"] = np.array(firsts, dtype=stamp)[codes]
+    table["period_end"] = np.array(lasts, dtype=stamp)[codes]
+    table.update({col: out[col] for col in by})
+    table.update((m, results.pop(m)) for m in measure_cols)  # each array once: no copies
+    return pd.DataFrame(table, copy=False)[columns]
 
 
 def _sources(df: pd.DataFrame) -> np.ndarray:
@@ -252,15 +257,19 @@ def _whole_ranges(
     for col in ("campaign", "segment"):
         if col not in by and col in df.columns:
             split |= (df[col].fillna("") != "").to_numpy()
-    keys = period.astype(str)
-    firsts = {k: pd.Timestamp(period_bounds(k, grain)[0]) for k in keys.unique()}
-    first_day = pd.to_datetime(keys.map(firsts)).to_numpy(dtype="datetime64[ns]")
-    in_range = start.to_numpy(dtype="datetime64[ns]") == first_day
-    sources = _sources(df)
-    last = end.groupby([keys.to_numpy(), sources]).transform("max")
-    in_range &= end.to_numpy() == last.to_numpy()
-    parts = [keys.to_numpy(), *(df[c].fillna("").to_numpy() for c in by if c != "source")]
-    group = pd.DataFrame(dict(enumerate([*parts, sources])))
+    codes, keys = pd.factorize(period.astype(str).to_numpy())
+    firsts = np.array(
+        [np.datetime64(period_bounds(k, grain)[0], "ns") for k in keys], dtype="datetime64[ns]"
+    )
+    in_range = start.to_numpy(dtype="datetime64[ns]") == firsts[codes]
+    source_codes, names = pd.factorize(_sources(df))
+    pair = codes.astype(np.int64) * max(len(names), 1) + source_codes
+    ends = end.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    last = np.full(int(pair.max()) + 1 if len(pair) else 0, np.iinfo(np.int64).min)
+    np.maximum.at(last, pair, ends)  # the last day of each period and source
+    in_range &= ends == last[pair]
+    parts = [codes, *(pd.factorize(df[c].fillna("").to_numpy())[0] for c in by if c != "source")]
+    group = pd.DataFrame(dict(enumerate([*parts, source_codes])))
     rid = group.groupby(list(group.columns), sort=False).ngroup().to_numpy()
     return in_range, split, rid
 

@@ -44,10 +44,15 @@ from kpi_xl import periods as cal
 from kpi_xl.catalog.records import measures
 from kpi_xl.catalog.relations import relations
 from kpi_xl.errors import KpiXlError
-from kpi_xl.ingest.canonical import ALL_CHANNELS, COLUMNS, DIMENSIONS, TEXT_COLUMNS
+from kpi_xl.ingest.canonical import (
+    ALL_CHANNELS,
+    COLUMNS,
+    DIMENSIONS,
+    shared_strings,
+)
 from kpi_xl.ingest.dates import FIRST_YEAR, LAST_YEAR
 from kpi_xl.ingest.fields import Report, norm
-from kpi_xl.ingest.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_VALUE, size_text
+from kpi_xl.ingest.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_RATIO, MAX_VALUE, size_text
 from kpi_xl.ingest.platforms.canonical import NAME, is_header
 from kpi_xl.vocabulary import CHANNELS
 
@@ -136,10 +141,15 @@ def _parquet(path: Path) -> LargeFile | None:
     try:
         query = f"DESCRIBE SELECT * FROM read_parquet({_quote(path)})"
         schema = con.execute(query).fetchall()
+        rows = con.execute(f"SELECT count(*) FROM read_parquet({_quote(path)})").fetchall()
     except duckdb.Error:
         return None  # the general reader says what is wrong with it
     finally:
         con.close()
+    # DuckDB streams the rows (no 1 GB cap), but a file may not expand beyond MAX_RATIO
+    # times its size (a constant column of a billion rows): the general reader refuses it
+    if rows[0][0] * len(schema) * 8 > MAX_RATIO * path.stat().st_size:
+        return None
     names = tuple(norm(row[0]) for row in schema)
     types = tuple(str(row[1]) for row in schema)
     return _checked(LargeFile(path, "parquet", names, types=types))
@@ -285,6 +295,7 @@ def load_large(
     step(f"reading {large.path.name} ({size_text(large.path.stat().st_size)}) with DuckDB")
     with tempfile.TemporaryDirectory(prefix="kpi-xl-duckdb-") as spill:
         con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill})
+        con.execute("SET enable_progress_bar = false")  # kpi-xl reports progress itself
         try:
             return _reduce(con, large, grain, year, step, began)
         except duckdb.Error:
@@ -324,7 +335,7 @@ def _reduce(
         return None
     if _repeats(con):
         return None  # a key repeated: the general reader drops repeats or names conflicts
-    groups = con.execute("SELECT * EXCLUDE (n, mask, bad, spans, daily) FROM groups").df()
+    groups = _fetch(con)
     groups["period"] = np.asarray(keys, dtype=object)[groups["period"].to_numpy()]
     frame = _rows(groups, found, rule)
     took = time.perf_counter() - began
@@ -434,6 +445,37 @@ def _repeats(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(repeated or doubled)
 
 
+def _fetch(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The table ``groups`` as a DataFrame, fetched a column at a time and then dropped:
+    at most the table and the frame are in memory, never a whole result besides them."""
+    names = [
+        str(r[0])
+        for r in con.execute("DESCRIBE groups").fetchall()
+        if r[0] not in ("n", "mask", "bad", "spans", "daily")
+    ]
+    columns: dict[str, np.ndarray] = {}
+    for name in names:
+        fetched = con.execute(f"SELECT {_ident(name)} FROM groups").fetchnumpy()[name]
+        columns[name] = _filled(np.asanyarray(fetched))
+    con.execute("DROP TABLE groups")
+    return pd.DataFrame(columns, copy=False)
+
+
+def _filled(values: np.ndarray) -> np.ndarray:
+    """A fetched column without its mask: NaN (numbers, row numbers), NaT (days), or ""
+    (text, equal names one ``str`` as loaded ones are) where DuckDB had NULL."""
+    kind = values.dtype.kind
+    if kind in "iub" and not np.ma.isMaskedArray(values):
+        return values  # the period's position, the early flag
+    if kind in "fiub":
+        return np.asarray(np.ma.filled(values.astype("float64"), np.nan))
+    if kind == "M":
+        return np.asarray(np.ma.filled(values, np.datetime64("NaT")))
+    missing = np.ma.getmaskarray(values)
+    text = pd.Series(np.ma.getdata(values), dtype=object)
+    return np.asarray(shared_strings(text.where(~missing, "")).to_numpy())
+
+
 def _rows(groups: pd.DataFrame, found: list[str], rule: Mapping[str, str]) -> pd.DataFrame:
     """The canonical table from the groups: a row kept as it was, each other group a
     daily row on its last day, and a row per ``last`` measure whose latest value is of
@@ -441,24 +483,21 @@ def _rows(groups: pd.DataFrame, found: list[str], rule: Mapping[str, str]) -> pd
     columns = [*COLUMNS, *found]
     kept = groups.pop("row").notna().to_numpy()
     first_day, last_day = groups.pop("first_day"), groups.pop("last_day")
-    main = groups.assign(date_from=first_day.where(kept, last_day), date_to=last_day)
-    parts = [main]
+    groups["date_from"] = first_day.where(kept, last_day).astype("datetime64[ns]")
+    groups["date_to"] = last_day.astype("datetime64[ns]")
+    extras = []
     for i, m in enumerate(found):
         if rule[m] != "last":
             continue
-        day = main.pop(f"last_day_{i}")
+        day = groups.pop(f"last_day_{i}").astype("datetime64[ns]")
         earlier = (day.notna() & (day != last_day)).to_numpy() & ~kept
         if earlier.any():
-            extra = main.loc[earlier, [*COLUMNS[2:], m]]
-            parts.append(extra.assign(date_from=day[earlier], date_to=day[earlier]))
-            main.loc[earlier, m] = np.nan
-    frame = pd.concat([p.reindex(columns=columns) for p in parts], ignore_index=True)
-    for col in ("date_from", "date_to"):
-        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
-    for col in (*TEXT_COLUMNS, "channel"):
-        frame[col] = frame[col].fillna("").astype(object)
-    for m in found:
-        frame[m] = frame[m].astype("float64")
+            extra = groups.loc[earlier, [*COLUMNS[2:], m]]
+            extras.append(extra.assign(date_from=day[earlier], date_to=day[earlier]))
+            groups.loc[earlier, m] = np.nan
+    frame = groups[columns]  # no copy (copy on write), nor below unless rows are added
+    if extras:
+        frame = pd.concat([frame, *(e.reindex(columns=columns) for e in extras)], ignore_index=True)
     return frame
 
 

@@ -17,6 +17,8 @@ from kpi_xl.workbook.layout import print_setup, protect
 from kpi_xl.workbook.text_fit import column_px, height_for, width_for
 from kpi_xl.workbook.xlsx import PlanSheet, write_text
 
+#: Rows of the Data table converted from the model at a time.
+_CHUNK_ROWS = 8192
 #: The label of each key column of the data tables (measures: their catalog name).
 COLUMN_NAMES = {
     "period": "period", "channel": "channel", "source": "col_source",
@@ -70,15 +72,17 @@ def write_data(ctx: Context) -> None:
         {"name": data.table, "style": "Table Style Light 9",
          "columns": [{"header": c} for c in data.columns]},
     )  # fmt: skip
-    text_cols = [table[c].astype(str).tolist() for c in ID_COLUMNS]
     measures = list(data.columns[len(ID_COLUMNS) :])
-    values = table[measures].to_numpy(dtype="float64", na_value=np.nan)
     write_string, write_numbers, first = sheet.write_string, sheet.write_numbers, len(ID_COLUMNS)
-    for i in range(n):
-        row = top + i + 1
-        for c, col_values in enumerate(text_cols):
-            write_string(row, c, col_values[i])
-        write_numbers(row, first, values[i].tolist(), number)  # NaN: an empty cell
+    for start in range(0, n, _CHUNK_ROWS):  # a chunk of rows at a time: memory
+        chunk = table.iloc[start : start + _CHUNK_ROWS]
+        text_cols = [chunk[c].astype(str).tolist() for c in ID_COLUMNS]
+        values = chunk[measures].to_numpy(dtype="float64", na_value=np.nan)
+        for i in range(len(chunk)):
+            row = top + start + i + 1
+            for c, col_values in enumerate(text_cols):
+                write_string(row, c, col_values[i])
+            write_numbers(row, first, values[i].tolist(), number)  # NaN: an empty cell
     if top < 2:
         sheet.set_column(0, 2, 14)
         sheet.set_column(3, 3, 32)
