@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 import xlsxwriter
 
@@ -73,9 +75,23 @@ def test_a_streamed_data_sheet_holds_the_same_plan(
     plain = build_plan(DataSource(sample="ecommerce"), tmp_path / "plain.xlsx")
     monkeypatch.setattr(context, "STREAMED_ROWS", 0)
     streamed = build_plan(DataSource(sample="ecommerce"), tmp_path / "streamed.xlsx")
-    with zipfile.ZipFile(streamed) as archive:
-        data_xml = archive.read("xl/worksheets/sheet10.xml")
-    assert b't="inlineStr"' in data_xml  # it was streamed
+    data_xml = {}
+    for name, path in (("plain", plain), ("streamed", streamed)):
+        with zipfile.ZipFile(path) as archive:
+            data_xml[name] = archive.read("xl/worksheets/sheet10.xml").decode()
+    assert 't="inlineStr"' in data_xml["streamed"]  # it was streamed
+    # its numbers are written as XlsxWriter writes them (the style numbers differ: a
+    # streamed sheet's formats are numbered first), in the format of the others
+    number = re.compile(r'<c r="([A-Z]+[0-9]+)" s="[0-9]+"><v>([^<]*)</v></c>')
+    assert len(number.findall(data_xml["plain"])) > 1000
+    assert number.findall(data_xml["streamed"]) == number.findall(data_xml["plain"])
+    formats = {}
+    for name, path in (("plain", plain), ("streamed", streamed)):
+        book = openpyxl.load_workbook(path)
+        sheet = book["Data"]
+        formats[name] = [c.number_format for row in sheet.iter_rows(min_row=4) for c in row]
+        book.close()
+    assert formats["streamed"] == formats["plain"]
     assert _values(streamed) == _values(plain)
     recomputed = libreoffice_recalc(streamed, tmp_path / "lo")
     assert compare_cached(streamed, recomputed) == []
@@ -93,8 +109,6 @@ def test_a_streamed_data_sheet_holds_the_same_plan(
 
 def _values(path: Path) -> dict[str, list[tuple[object, ...]]]:
     import datetime as dt
-
-    import openpyxl
 
     book = openpyxl.load_workbook(path, data_only=True)
     try:

@@ -33,7 +33,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -190,7 +190,8 @@ def _scan_sql(large: LargeFile) -> str:
         aliases = ", ".join(f"c{i}" for i in range(len(large.names)))
         source = f"read_parquet({_quote(large.path)}) AS t({aliases})"
     else:
-        spec = ", ".join(f"{_quote(f'c{i}')}: 'VARCHAR'" for i in range(len(large.names)))
+        types = large.types or ("VARCHAR",) * len(large.names)
+        spec = ", ".join(f"{_quote(f'c{i}')}: {_quote(t)}" for i, t in enumerate(types))
         source = (
             f"read_csv({_quote(large.path)}, header=false, skip=1, delim={_quote(large.sep)}, "
             f"quote='\"', escape='\"', columns={{{spec}}}, auto_detect=false, "
@@ -242,19 +243,19 @@ def _typed_sql(large: LargeFile) -> tuple[str, list[str]]:
     flags.append(f"regexp_matches({currency}, '[\\t\\r\\n\\f\\v]')")  # Python strips those
     parts.append(f"upper(trim({currency})) AS currency")
     found = [m for m in measures() if m in where]
-    given: list[str] = []  # cells holding something (a number or not)
+    given: list[str] = []  # text cells holding something (a number or not)
+    texts: list[str] = []  # the measures read from text
     for m in found:
         column = where[m]
         if types.get(m, "VARCHAR") == "VARCHAR":  # DuckDB reads numbers as Python does
             parts.append(f"TRY_CAST(nullif({column}, '') AS DOUBLE) AS {_ident(m)}")
             given.append(f"CAST(coalesce({column}, '') <> '' AS INTEGER)")
+            texts.append(_ident(m))
         else:
             parts.append(f"CAST({column} AS DOUBLE) AS {_ident(m)}")
-            given.append(f"CAST({column} IS NOT NULL AS INTEGER)")
     raw = " OR ".join(f"coalesce({f}, false)" for f in flags)
     parts.append(f"({raw}) AS raw_bad")
-    if given:
-        parts.append(f"({' + '.join(given)}) AS given")
+    parts.append(f"({' + '.join(given) or '0'}) AS given")
     checks = [
         "raw_bad",
         f"year(date_from) NOT BETWEEN {FIRST_YEAR} AND {LAST_YEAR}",
@@ -262,12 +263,13 @@ def _typed_sql(large: LargeFile) -> tuple[str, list[str]]:
         "date_to < date_from",
         f"channel NOT IN ({', '.join(_quote(c) for c in (*CHANNELS, ALL_CHANNELS))})",
     ]
+    if texts:  # a text cell that is not a number
+        read = " + ".join(f"CAST({v} IS NOT NULL AS INTEGER)" for v in texts)
+        checks.append(f"given <> {read}")
     if found:
         values = [_ident(m) for m in found]
-        read = " + ".join(f"CAST({v} IS NOT NULL AS INTEGER)" for v in values)
         # NaN sorts above every number in DuckDB: greatest() catches it and +inf
         checks += [
-            f"given <> {read}",
             f"greatest({', '.join(values)}) > {MAX_VALUE!r}",
             f"least({', '.join(values)}) < 0",
         ]
@@ -293,15 +295,22 @@ def load_large(
     step = progress or (lambda _msg: None)
     began = time.perf_counter()
     step(f"reading {large.path.name} ({size_text(large.path.stat().st_size)}) with DuckDB")
+    tries = [large]
+    if large.kind == "csv":  # numbers parsed by the CSV reader: faster; any cell it cannot
+        catalog = measures()  # read sends the file to the scan of text cells
+        numbers = tuple("DOUBLE" if n in catalog else "VARCHAR" for n in large.names)
+        tries.insert(0, replace(large, types=numbers))
     with tempfile.TemporaryDirectory(prefix="kpi-xl-duckdb-") as spill:
-        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill})
-        con.execute("SET enable_progress_bar = false")  # kpi-xl reports progress itself
-        try:
-            return _reduce(con, large, grain, year, step, began)
-        except duckdb.Error:
-            return None  # a file DuckDB cannot scan: the general reader says why
-        finally:
-            con.close()
+        for attempt in tries:
+            con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill})
+            con.execute("SET enable_progress_bar = false")  # kpi-xl reports progress itself
+            try:
+                return _reduce(con, attempt, grain, year, step, began)
+            except duckdb.Error:
+                continue  # the next try, else the general reader says what is wrong
+            finally:
+                con.close()
+    return None
 
 
 def _reduce(
@@ -513,7 +522,8 @@ def _refuse(con: duckdb.DuckDBPyConnection, large: LargeFile, grain: str, flagge
         sample = Path(folder) / f"rows{large.path.suffix.lower()}"
         chosen = ", ".join(str(n) for n in numbers)
         named = ", ".join(f"c{i} AS {_ident(n)}" for i, n in enumerate(large.names))
-        select = f"SELECT {named} FROM scan WHERE rn IN ({chosen}) ORDER BY rn"
+        cells = _scan_sql(replace(large, types=()) if large.kind == "csv" else large)
+        select = f"SELECT {named} FROM ({cells}) WHERE rn IN ({chosen}) ORDER BY rn"
         if large.kind == "parquet":
             con.execute(f"COPY ({select}) TO {_quote(sample)} (FORMAT parquet)")
         else:

@@ -10,7 +10,7 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_range, xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellNumberTuple, Worksheet
 
 from kpi_xl.catalog.units import number_format
@@ -123,6 +123,17 @@ class StreamedSheet(PlanSheet):
 
     def _initialize(self, init_data: dict[str, Any]) -> None:
         super()._initialize({**init_data, "constant_memory": True})
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        """A number with its own format written as XlsxWriter writes it (its
+        ``_write_cell`` and ``_xml_number_element``, without escaping a cell reference and
+        a style number, which need none): most of a data table's cells."""
+        if cell.__class__ is CellNumberTuple and cell.format:
+            ref = xl_rowcol_to_cell_fast(row, col)
+            style = cell.format._get_xf_index()
+            self.fh.write(f'<c r="{ref}" s="{style}"><v>{cell.number:.16G}</v></c>')
+        else:
+            super()._write_cell(row, col, cell)
 
     def add_data_table(
         self, first_row: int, first_col: int, last_row: int, last_col: int, options: Any
