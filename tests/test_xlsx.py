@@ -121,3 +121,30 @@ def _values(path: Path) -> dict[str, list[tuple[object, ...]]]:
         }
     finally:
         book.close()
+
+
+def _numbers_book(path: Path, kind: type) -> dict[str, bytes]:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Numbers", worksheet_class=kind)
+    money = book.add_format({"num_format": "#,##0.00"})
+    sheet.set_row(5, None, book.add_format({"bold": True}))
+    sheet.set_column(3, 3, None, book.add_format({"italic": True}))
+    values = [0.0, -1.5, 1 / 3, 1e-7, 123456789.123, 2**53 + 1.0, 1e18]
+    for i, value in enumerate(values):
+        sheet.write_number(i, 0, value, money)  # its own format
+        sheet.write_number(i, 1, value)  # none
+        sheet.write_number(5, i + 4, value)  # the row's format
+        sheet.write_number(i + 8, 3, value)  # the column's
+    book.set_properties({"created": None})
+    book.close()
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if not n.startswith("docProps")}
+
+
+def test_plan_sheets_write_numbers_as_xlsxwriter_does(tmp_path: Path) -> None:
+    from xlsxwriter.worksheet import Worksheet
+
+    ours = _numbers_book(tmp_path / "ours.xlsx", PlanSheet)
+    vanilla = _numbers_book(tmp_path / "vanilla.xlsx", Worksheet)
+    assert ours == vanilla
+    assert b'<c r="A3" s="2"><v>0.3333333333333333</v></c>' in ours["xl/worksheets/sheet1.xml"]

@@ -35,6 +35,17 @@ class PlanSheet(Worksheet):  # type: ignore[misc]
         generated formula), so the rewriting, a fifth of a build's formula time, is skipped."""
         return formula[1:] if formula.startswith("=") else formula
 
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        """A number with its own format written as XlsxWriter writes it (its
+        ``_write_cell`` and ``_xml_number_element``, without escaping a cell reference and
+        a style number, which need none): most of a plan's cells (tests/test_xlsx.py)."""
+        if cell.__class__ is CellNumberTuple and cell.format:
+            ref = xl_rowcol_to_cell_fast(row, col)
+            style = cell.format._get_xf_index()
+            self.fh.write(f'<c r="{ref}" s="{style}"><v>{cell.number:.16G}</v></c>')
+        else:
+            super()._write_cell(row, col, cell)
+
     def _xml_formula_element(self, formula: str, result: Any, attributes: list[Any]) -> None:
         if result == "" and not any(name == "t" for name, _ in attributes):
             attributes = [*attributes, ("t", "str")]
@@ -123,17 +134,6 @@ class StreamedSheet(PlanSheet):
 
     def _initialize(self, init_data: dict[str, Any]) -> None:
         super()._initialize({**init_data, "constant_memory": True})
-
-    def _write_cell(self, row: int, col: int, cell: Any) -> None:
-        """A number with its own format written as XlsxWriter writes it (its
-        ``_write_cell`` and ``_xml_number_element``, without escaping a cell reference and
-        a style number, which need none): most of a data table's cells."""
-        if cell.__class__ is CellNumberTuple and cell.format:
-            ref = xl_rowcol_to_cell_fast(row, col)
-            style = cell.format._get_xf_index()
-            self.fh.write(f'<c r="{ref}" s="{style}"><v>{cell.number:.16G}</v></c>')
-        else:
-            super()._write_cell(row, col, cell)
 
     def add_data_table(
         self, first_row: int, first_col: int, last_row: int, last_col: int, options: Any
