@@ -107,6 +107,13 @@ class PlanData:
     whole: pd.DataFrame  # the rows reporting whole measures (ingest.aggregate.whole_rows)
     _index: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
     _sums: dict[tuple[str, str, Leaf], tuple[float, int]] = field(default_factory=dict, repr=False)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def column(self, name: str) -> np.ndarray:
+        """A column of the table as an array (the table is not changed once built)."""
+        if name not in self._columns:
+            self._columns[name] = self.table[name].to_numpy()
+        return self._columns[name]
 
     @property
     def measures(self) -> list[str]:
@@ -136,11 +143,11 @@ class PlanData:
             return rows[:0]
         if leaf.record:
             source = self.record_source(leaf.measure, scope)
-            rows = rows[self.table["source"].to_numpy()[rows] == source]
+            rows = rows[self.column("source")[rows] == source]
         for other in leaf.matched:
             if other not in self.table.columns:
                 return rows[:0]
-            rows = rows[~np.isnan(self.table[other].to_numpy()[rows])]
+            rows = rows[~np.isnan(self.column(other)[rows])]
         return rows
 
     def leaf_sum(self, leaf: Leaf, scope: str, period: str) -> tuple[float, int]:
@@ -151,7 +158,7 @@ class PlanData:
             if leaf.measure not in self.table.columns or not len(rows):
                 self._sums[key] = (0.0, 0)
             else:
-                values = self.table[leaf.measure].to_numpy()[rows]
+                values = self.column(leaf.measure)[rows]
                 reported = ~np.isnan(values)
                 self._sums[key] = (float(values[reported].sum()), int(reported.sum()))
         return self._sums[key]
