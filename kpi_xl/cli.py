@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from kpi_xl._version import __version__
 from kpi_xl.cli_help import (
@@ -60,14 +61,26 @@ def _progress(quiet: bool, total: int) -> Iterator[Callable[[str], None]]:
         bar_format="{desc:<22} {bar} {n_fmt}/{total_fmt}",
     )
 
-    def step(message: str) -> None:
-        bar.set_description_str(message[:22])
-        bar.update(1)
-
     try:
-        yield step
+        yield _Steps(bar)
     finally:
         bar.close()
+
+
+class _Steps:
+    """The progress bar's steps, and lines of detail above it (rows read, time taken:
+    :func:`kpi_xl.pipeline.detail_of`)."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def __call__(self, message: str) -> None:
+        self.bar.set_description_str(message[:22])
+        self.bar.update(1)
+
+    def detail(self, message: str) -> None:
+        if not self.bar.disable:
+            self.bar.write(f"kpi-xl: {message}", file=sys.stderr)
 
 
 def _build_steps(template: str) -> int:

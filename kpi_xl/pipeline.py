@@ -46,6 +46,14 @@ from kpi_xl.workbook.writer import ExtraSheet, write_workbook
 
 Progress = Callable[[str], None]
 
+
+def detail_of(progress: Progress | None) -> Progress | None:
+    """Where lines of detail go (a large file's rows and time): the progress's ``detail``
+    when it has one (the command line prints them above its bar), else the progress."""
+    detail: Progress | None = getattr(progress, "detail", progress)
+    return detail
+
+
 #: A data source naming bundled sample data: ``sample:ecommerce``.
 SAMPLE_PREFIX = "sample:"
 #: Paths on the Settings sheet are separated by this character.
@@ -477,7 +485,7 @@ def build_plan(
     step = progress or (lambda _msg: None)
     source = source_of(data)
     step("loading data")
-    ingested = load_ingested(source, spec.grain, year=spec.year, progress=step)
+    ingested = load_ingested(source, spec.grain, year=spec.year, progress=detail_of(progress))
     check_data_year(ingested, spec, warn)
     spec = with_data_currency(spec, ingested, currency)
     step("computing")

@@ -212,7 +212,9 @@ def refresh(
     spec = _spec(old)
     source = _source(old, data)
     step("loading data")
-    ingested = pipeline.load_ingested(source, spec.grain, year=spec.year, progress=step)
+    ingested = pipeline.load_ingested(
+        source, spec.grain, year=spec.year, progress=pipeline.detail_of(progress)
+    )
     spec = pipeline.with_data_currency(spec, ingested, spec.currency)
     step("computing")
     model = pipeline.plan_model(
