@@ -11,6 +11,7 @@ LibreOffice tests skip when ``soffice`` is missing, unless ``KPI_XL_REQUIRE_LIBR
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import os
@@ -49,6 +50,25 @@ def soffice() -> str:
 
 def libreoffice_convert(src: Path, out_dir: Path, fmt: str = "xlsx") -> Path:
     """Convert ``src`` with a private, full-recalculation LibreOffice profile."""
+    return libreoffice_convert_many([src], out_dir, fmt)[0]
+
+
+def libreoffice_recalc_many(sources: list[Path], out_dir: Path) -> list[Path]:
+    """Copies of ``sources`` (their names may repeat) fully recalculated by one
+    LibreOffice process: its start, a few seconds, is paid once."""
+    staged = out_dir / "in"
+    staged.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for n, src in enumerate(sources):
+        copy = staged / f"{n:03d}-{src.name}"
+        shutil.copyfile(src, copy)
+        copies.append(copy)
+    return libreoffice_convert_many(copies, out_dir, "xlsx")
+
+
+def libreoffice_convert_many(sources: list[Path], out_dir: Path, fmt: str) -> list[Path]:
+    """Convert ``sources`` (distinct names) in one LibreOffice run, with a private,
+    full-recalculation profile."""
     exe = soffice()
     profile = out_dir / "lo-profile"
     (profile / "user").mkdir(parents=True, exist_ok=True)
@@ -63,16 +83,17 @@ def libreoffice_convert(src: Path, out_dir: Path, fmt: str = "xlsx") -> Path:
             fmt,
             "--outdir",
             str(out_dir),
-            str(src),
+            *(str(src) for src in sources),
         ],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-    out = out_dir / (src.stem + "." + fmt.split(":")[0])
-    assert out.exists(), f"LibreOffice did not convert {src}: {result.stdout} {result.stderr}"
-    return out
+    outs = [out_dir / (src.stem + "." + fmt.split(":")[0]) for src in sources]
+    for src, out in zip(sources, outs, strict=True):
+        assert out.exists(), f"LibreOffice did not convert {src}: {result.stdout} {result.stderr}"
+    return outs
 
 
 def libreoffice_recalc(src: Path, out_dir: Path) -> Path:
@@ -174,6 +195,22 @@ def sheet_xml(path: Path) -> dict[str, str]:
             for n in zf.namelist()
             if n.startswith("xl/worksheets/sheet") and n.endswith(".xml")
         }
+
+
+def sheet_values(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every sheet's stored values, row by row, as a reader sees them (openpyxl); the
+    build's time stamps (datetime cells) left out."""
+    book = openpyxl.load_workbook(path, data_only=True)
+    try:
+        return {
+            ws.title: [
+                tuple(None if isinstance(v, dt.datetime) else v for v in row)
+                for row in ws.iter_rows(values_only=True)
+            ]
+            for ws in book.worksheets
+        }
+    finally:
+        book.close()
 
 
 def set_cell(path: Path, out: Path, sheet: str, cell: str, value: float | str) -> Path:

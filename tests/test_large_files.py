@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import openpyxl
 import pytest
+from engines import sheet_values
 
 from kpi_xl.errors import KpiXlError
 from kpi_xl.pipeline import build_plan
@@ -86,21 +86,6 @@ def write_csv(path: Path, rows: list[dict[str, Any]] | None = None) -> Path:
     return path
 
 
-def cells(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every sheet's values, the build's time stamps left out."""
-    book = openpyxl.load_workbook(path, data_only=True)
-    try:
-        return {
-            ws.title: [
-                tuple(None if isinstance(v, dt.datetime) else v for v in row)
-                for row in ws.iter_rows(values_only=True)
-            ]
-            for ws in book.worksheets
-        }
-    finally:
-        book.close()
-
-
 def build(
     monkeypatch: pytest.MonkeyPatch, data: Path, out: Path, path: str, **options: Any
 ) -> tuple[dict[str, list[tuple[Any, ...]]], list[str]]:
@@ -108,7 +93,7 @@ def build(
     monkeypatch.setenv("KPI_XL_LARGE_MB", "0" if path == "duckdb" else "off")
     said: list[str] = []
     build_plan(data, out, fx=FX, year=2026, progress=said.append, **options)
-    return cells(out), said
+    return sheet_values(out), said
 
 
 @pytest.fixture(scope="module")
