@@ -90,9 +90,15 @@ def test_backup_is_kept_and_bounded(plan: Path) -> None:
     refresh(plan, small_data())
     backups = backups_of(plan)
     assert len(backups) == 1 and _bytes(backups[0]) == original
-    for _ in range(BACKUPS + 2):
-        refresh(plan, small_data())
-    assert len(backups_of(plan)) == BACKUPS
+    # older backups of earlier refreshes (their names carry their time)
+    older = [plan.with_name(f"plan.backup-2020010{d}-120000.xlsx") for d in range(1, BACKUPS + 2)]
+    for path in older:
+        path.write_bytes(original)
+    refresh(plan, small_data())
+    kept = backups_of(plan)
+    assert len(kept) == BACKUPS  # the oldest went, the two of today's refreshes stayed
+    assert backups[0] in kept and kept[-1] not in older
+    assert [p for p in older if p.exists()] == older[-(BACKUPS - 2) :]
 
 
 def test_no_backup_option(plan: Path) -> None:
