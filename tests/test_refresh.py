@@ -278,3 +278,31 @@ def test_values_after_refresh_are_current(plan: Path) -> None:
         ws = openpyxl.load_workbook(plan, data_only=True).worksheets[0]
     assert overview_value(plan, "current_period") == "2026-08"
     assert isinstance(ws["C14"].value, float) and not math.isnan(ws["C14"].value)
+
+
+def test_cached_values_read_what_openpyxl_reads(plan: Path, tmp_path: Path) -> None:
+    """Refresh reads cached values in openpyxl's read-only mode (kpi_xl.refreshing.cached):
+    every cell of every sheet reads as a full ``data_only`` load reads it, with a user's
+    sheet of gaps, a date, text and a formula in it."""
+    import datetime as dt
+
+    from kpi_xl.refreshing.cached import CachedValues
+
+    wb = openpyxl.load_workbook(plan)
+    mine = wb.create_sheet("Mine")
+    mine["A1"], mine["C5"], mine["F2"], mine["B9"] = "x", 3.5, dt.date(2026, 3, 1), "=C5*2"
+    wb["Targets"]["E7"] = 1234.5
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    full = openpyxl.load_workbook(edited, data_only=True)
+    cached = CachedValues(edited, full.sheetnames, full)
+    assert cached.sheetnames == full.sheetnames
+    for name in full.sheetnames:
+        a, b = full[name], cached[name]
+        rows, cols = a.max_row, a.max_column
+        grid = [[a.cell(r, c).value for c in range(1, cols + 1)] for r in range(1, rows + 1)]
+        assert [[b.cell(r, c).value for c in range(1, cols + 1)]
+                for r in range(1, rows + 1)] == grid, name  # fmt: skip
+        assert [list(r[:cols]) + [None] * (cols - len(r))
+                for r in b.iter_rows(min_row=1, max_row=rows)] == grid, name  # fmt: skip
+    assert cached["Mine"]["C5"].value == 3.5 and cached["Mine"].cell(9, 2).value is None

@@ -38,6 +38,7 @@ from kpi_xl.errors import KpiXlError
 from kpi_xl.ingest.numbers import parse_value
 from kpi_xl.plan.layout import TARGET_KEY_HEADER, Area, Cell, TargetsLayout, fx_name
 from kpi_xl.plan.planfile import PlanMeta, check_not_open, check_workbook, read_meta
+from kpi_xl.refreshing.cached import CachedValues
 from kpi_xl.refreshing.references import Ref, cell_content, cell_formula, is_blank, rewrite_refs
 from kpi_xl.refreshing.user_vba import read_vba
 from kpi_xl.spreadsheet import a1, rowcol
@@ -626,6 +627,20 @@ def detect_edits(old: OldPlan, scan: TargetsScan | None = None) -> None:
 # -- the plan ------------------------------------------------------------------------------------
 
 
+def _read_values_of(meta: PlanMeta, formulas: Any) -> list[str]:
+    """The sheets whose cached values a refresh reads: Targets, the sheets of the
+    settings, rates and period selector (where their names point now), and every sheet
+    the plan did not generate (carried over)."""
+    layout = meta.layout
+    settings = layout.settings
+    wanted = [layout.targets.sheet, *(c.sheet for c in settings.cells.values())]
+    wanted += [c.sheet for c in settings.fx.values()]
+    names = [*settings.names.values(), *(fx_name(code) for code in settings.fx), "kpi_Selected"]
+    wanted += [where[0] for name in names if (where := _defined_cell(formulas, name))]
+    generated = set(layout.sheets.values())
+    return [*wanted, *(s for s in formulas.sheetnames if s not in generated)]
+
+
 def read_plan(path: Path) -> OldPlan:
     """Open and check an existing plan; never modifies the file."""
     check_not_open(path)
@@ -635,12 +650,13 @@ def read_plan(path: Path) -> OldPlan:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             formulas = openpyxl.load_workbook(path, data_only=False, keep_vba=keep_vba)
-            values = openpyxl.load_workbook(path, data_only=True)
+            meta = read_meta(formulas, path)
+            values = CachedValues(path, _read_values_of(meta, formulas), formulas)
     except KpiXlError:
         raise
     except Exception as exc:  # openpyxl raises many types on damaged parts
         raise KpiXlError(f"the workbook cannot be read: {exc}", file=path) from None
-    old = OldPlan(path=path, meta=read_meta(formulas, path), workbook=formulas, values=values)
+    old = OldPlan(path=path, meta=meta, workbook=formulas, values=values)
     scan = scan_targets(old)
     read_inputs(old, scan)
     detect_edits(old, scan)
