@@ -199,6 +199,18 @@ def test_repeated_rows_go_to_the_general_reader(
     conflict = write_csv(tmp_path / "conflict.csv", [*rows, {**rows[500], "cost": "1.5"}])
     with pytest.raises(KpiXlError, match="same dates, channel, source, campaign"):
         build(monkeypatch, conflict, tmp_path / "conflict.xlsx", "duckdb")
+    # a row covering several days (kept as it is) repeated: dropped; in another currency:
+    # refused, as by the general reader
+    week = rows[-1]
+    assert week["date_from"] != week["date_to"]
+    path = write_csv(tmp_path / "week.csv", [*rows, week])
+    general, _ = build(monkeypatch, path, tmp_path / "week_general.xlsx", "pandas")
+    reduced, said = build(monkeypatch, path, tmp_path / "week_duckdb.xlsx", "duckdb")
+    assert not any(m.startswith("aggregated") for m in said)  # handed over
+    assert reduced == general
+    path = write_csv(tmp_path / "currency.csv", [*rows, {**week, "currency": "USD"}])
+    with pytest.raises(KpiXlError, match="different currency values"):
+        build(monkeypatch, path, tmp_path / "currency.xlsx", "duckdb")
 
 
 def test_threshold_variable_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

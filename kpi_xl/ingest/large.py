@@ -402,12 +402,15 @@ def _calendar(
 
 
 def _group_sql(found: list[str], rule: Mapping[str, str], first: dt.date) -> str:
-    """The table ``groups``: a row covering several days, and a row of the first day, as
-    it is (its own group); the other daily rows per period, part (early or late), group
-    and currency, with the bits of their days (``mask``: a period or part has fewer than
-    120 days) to find repeated keys, and the counts of flagged rows."""
+    """The table ``groups``: a row covering several days, and a row of the first day,
+    ``kept`` as it is (its dates are part of its group's key: only a repeat of its key
+    shares it); the other daily rows per period, part (early or late), group and currency,
+    with the bits of their days (``mask``: a period or part has fewer than 120 days) to
+    find repeated keys; the counts of flagged rows. (No row number here: DuckDB would
+    number the rows in one thread, half the scan's time.)"""
     day0 = f"DATE {_quote(first)}"
-    keys = ["period", "early", "channel", "source", "campaign", "segment", "currency"]
+    keys = ["kept", "kept_from", "kept_to"]
+    keys += ["period", "early", "channel", "source", "campaign", "segment", "currency"]
     aggregates = [
         "count(*) AS n",
         "min(date_from) AS first_day",
@@ -427,14 +430,15 @@ def _group_sql(found: list[str], rule: Mapping[str, str], first: dt.date) -> str
             reported = f"FILTER (WHERE {col} IS NOT NULL)"
             aggregates.append(f"arg_max({col}, date_from) {reported} AS {col}")
             aggregates.append(f"max(date_from) {reported} AS last_day_{i}")
+    kept = f"coalesce(date_from <> date_to OR date_from = {day0}, false)"
     rows = (
         "SELECT *, period_of(date_from) AS period, early(date_from) AS early, "
         "coalesce(period_of(date_from) <> period_of(date_to), false) AS spans, "
-        f"CASE WHEN date_from <> date_to OR date_from = {day0} OR bad THEN rn END AS row "
-        "FROM typed"
+        f"{kept} AS kept, CASE WHEN {kept} THEN date_from END AS kept_from, "
+        f"CASE WHEN {kept} THEN date_to END AS kept_to FROM typed"
     )
     return (
-        f"CREATE TEMP TABLE groups AS SELECT row, {', '.join(keys)}, {', '.join(aggregates)} "
+        f"CREATE TEMP TABLE groups AS SELECT {', '.join(keys)}, {', '.join(aggregates)} "
         f"FROM ({rows}) GROUP BY ALL"
     )
 
@@ -442,17 +446,17 @@ def _group_sql(found: list[str], rule: Mapping[str, str], first: dt.date) -> str
 def _repeats(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether a key (dates, channel, source, campaign, segment) has several rows: daily
     rows grouped together whose count is not that of their days, or rows kept as they
-    are with the same dates."""
+    are with the same dates (in one group, or in two currencies)."""
     repeated = _one(
         con,
         "SELECT count(*) FROM (SELECT sum(n) AS n, bit_count(bit_or(mask)) AS days FROM groups "
-        "WHERE row IS NULL GROUP BY period, early, channel, source, campaign, segment) "
+        "WHERE NOT kept GROUP BY period, early, channel, source, campaign, segment) "
         "WHERE n <> days",
     )[0]
     doubled = _one(
         con,
-        "SELECT count(*) - count(DISTINCT (first_day, last_day, channel, source, campaign, "
-        "segment)) FROM groups WHERE row IS NOT NULL",
+        "SELECT count(*) FILTER (WHERE n > 1) + count(*) - count(DISTINCT (first_day, "
+        "last_day, channel, source, campaign, segment)) FROM groups WHERE kept",
     )[0]
     return bool(repeated or doubled)
 
@@ -463,7 +467,7 @@ def _fetch(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     names = [
         str(r[0])
         for r in con.execute("DESCRIBE groups").fetchall()
-        if r[0] not in ("n", "mask", "bad", "spans", "daily")
+        if r[0] not in ("n", "mask", "bad", "spans", "daily", "kept_from", "kept_to")
     ]
     columns: dict[str, np.ndarray] = {}
     for name in names:
@@ -493,7 +497,7 @@ def _rows(groups: pd.DataFrame, found: list[str], rule: Mapping[str, str]) -> pd
     daily row on its last day, and a row per ``last`` measure whose latest value is of
     an earlier day."""
     columns = [*COLUMNS, *found]
-    kept = groups.pop("row").notna().to_numpy()
+    kept = groups.pop("kept").to_numpy(dtype=bool)
     first_day, last_day = groups.pop("first_day"), groups.pop("last_day")
     groups["date_from"] = first_day.where(kept, last_day).astype("datetime64[ns]")
     groups["date_to"] = last_day.astype("datetime64[ns]")

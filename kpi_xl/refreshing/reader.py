@@ -73,7 +73,7 @@ class OldPlan:
     vba: Any = None  # the user's own VBA (vba_project.CarriedVBA) of an .xlsm
     vba_dropped: list[str] = field(default_factory=list)  # of it, what cannot be carried
     workbook: Any = None  # openpyxl workbook (formulas), for carrying added sheets
-    values: Any = None  # openpyxl workbook (cached values)
+    values: Any = None  # CachedValues: the cached values of the sheets refresh reads
 
     @property
     def conflicts(self) -> bool:
