@@ -237,3 +237,27 @@ def test_a_parquet_bomb_is_left_to_the_general_readers_limit(
     assert bomb.stat().st_size * 100 < 3_000_000 * 4 * 8  # distinct keys, few bytes
     with pytest.raises(KpiXlError, match="refusing to read it"):
         build(monkeypatch, bomb, tmp_path / "plan.xlsx", "duckdb")
+
+
+def test_out_of_memory_with_two_threads_retries_with_one(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB groups per thread: when two threads fill its memory limit (many campaigns x
+    periods), the scan is made again with one, not handed to pandas."""
+    from kpi_xl.ingest import large
+
+    monkeypatch.setenv("KPI_XL_LARGE_MB", "0")
+    real, threads = large._reduce, []
+
+    def reduce(con: Any, *args: Any) -> Any:
+        threads.append(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+        if len(threads) == 1:
+            raise duckdb.OutOfMemoryException("could not allocate block")
+        return real(con, *args)
+
+    monkeypatch.setattr(large, "_reduce", reduce)
+    found = large.large_file(data)
+    assert found is not None
+    reduced = large.load_large(found, "month", 2026)
+    assert reduced is not None and len(reduced.frame)
+    assert len(threads) == 2 and threads[1] == 1  # the second scan, with one thread

@@ -305,14 +305,21 @@ def load_large(
         tries.insert(0, replace(large, types=numbers))
     with tempfile.TemporaryDirectory(prefix="kpi-xl-duckdb-") as spill:
         for attempt in tries:
-            con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill})
-            con.execute("SET enable_progress_bar = false")  # kpi-xl reports progress itself
-            try:
-                return _reduce(con, attempt, grain, year, step, began)
-            except duckdb.Error:
-                continue  # the next try, else the general reader says what is wrong
-            finally:
-                con.close()
+            # one thread when two run out of memory: each thread groups on its own, and
+            # many groups (campaigns x periods) fill the limit twice as fast
+            for threads in (None, 1):
+                con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill})
+                con.execute("SET enable_progress_bar = false")  # kpi-xl reports progress itself
+                if threads:
+                    con.execute(f"SET threads = {threads}")
+                try:
+                    return _reduce(con, attempt, grain, year, step, began)
+                except duckdb.OutOfMemoryException:
+                    continue
+                except duckdb.Error:
+                    break  # the next try, else the general reader says what is wrong
+                finally:
+                    con.close()
     return None
 
 
