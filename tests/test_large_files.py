@@ -9,7 +9,8 @@ with what makes the reduction delicate: a ``last`` measure not reported on some 
 an empty source, channels and currencies in another case. The general reader, whose
 figures the rest of the suite checks against hand-made totals, is the reference; one
 total is also summed here by hand. ``KPI_XL_LARGE_MB`` picks the path: ``0`` sends
-every canonical file to DuckDB, ``off`` none.
+every canonical file to DuckDB, ``off`` none. Plans are compared monthly, weekly,
+quarterly and in Solar Hijri months (a Persian plan: Esfand 1404 is partial).
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def build(
     """The plan's cells and the progress messages, building through ``path``."""
     monkeypatch.setenv("KPI_XL_LARGE_MB", "0" if path == "duckdb" else "off")
     said: list[str] = []
-    build_plan(data, out, fx=FX, year=2026, progress=said.append, **options)
+    options.setdefault("year", 2026 if options.get("lang", "en") != "fa" else 1404)
+    build_plan(data, out, fx=FX, progress=said.append, **options)
     return sheet_values(out), said
 
 
@@ -101,13 +103,16 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_csv(tmp_path_factory.mktemp("large") / "canonical.csv")
 
 
-@pytest.mark.parametrize("grain", ["month", "week", "quarter"])
+@pytest.mark.parametrize(
+    ("grain", "lang"), [("month", "en"), ("week", "en"), ("quarter", "en"), (None, "fa")]
+)  # fa: Solar Hijri months (1404-12 runs from 20 February to 20 March 2026)
 def test_duckdb_gives_the_plan_the_general_reader_gives(
-    grain: str, data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    grain: str | None, lang: str, data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    general, said = build(monkeypatch, data, tmp_path / "general.xlsx", "pandas", grain=grain)
+    options = {"grain": grain, "lang": lang}
+    general, said = build(monkeypatch, data, tmp_path / "general.xlsx", "pandas", **options)
     assert not any("DuckDB" in m for m in said)
-    reduced, said = build(monkeypatch, data, tmp_path / "duckdb.xlsx", "duckdb", grain=grain)
+    reduced, said = build(monkeypatch, data, tmp_path / "duckdb.xlsx", "duckdb", **options)
     done = [m for m in said if m.startswith("aggregated")]
     assert done and "rows/s" in done[0], said  # the DuckDB path was taken, and said so
     assert reduced.keys() == general.keys()
