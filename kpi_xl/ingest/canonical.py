@@ -242,13 +242,14 @@ def escape_formulas(text: pd.Series) -> pd.Series:
     return _mapped(text, _FORMULA_LIKE, "escape")
 
 
-_ESCAPED = re.compile(r"''*[=+\-@\t\r]")
+#: A text :func:`escape_formulas` escaped (matched at its start).
+ESCAPED = re.compile(r"''*[=+\-@\t\r]")
 
 
 def unescape_formulas(text: pd.Series) -> pd.Series:
     """The text :func:`escape_formulas` escaped, as it was (one leading ``'`` removed
     where it escapes a formula character, as a spreadsheet shows such a cell)."""
-    return _mapped(text, _ESCAPED, "unescape")
+    return _mapped(text, ESCAPED, "unescape")
 
 
 def shared_strings(text: pd.Series) -> pd.Series:

@@ -48,6 +48,8 @@ from kpi_xl.ingest.canonical import (
     ALL_CHANNELS,
     COLUMNS,
     DIMENSIONS,
+    ESCAPED,
+    RELATION_SLACK,
     shared_strings,
 )
 from kpi_xl.ingest.dates import FIRST_YEAR, LAST_YEAR
@@ -65,12 +67,10 @@ THRESHOLD_VARIABLE = "KPI_XL_LARGE_MB"
 MEMORY_LIMIT = "256MB"
 #: Flagged rows handed to the general reader for its message.
 SAMPLE_ROWS = 20
-#: A part may exceed its whole by this much (see kpi_xl.ingest.canonical).
-_SLACK = 0.5
 #: An ISO date.
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-#: A text escaping a formula (see kpi_xl.ingest.canonical.escape_formulas).
-_FORMULA_ESCAPED = r"^''*[=+\-@\t\r]"
+#: A text escaping a formula, as the general reader finds it (matched at the start).
+_FORMULA_ESCAPED = "^" + ESCAPED.pattern
 
 if TYPE_CHECKING:
     import duckdb
@@ -279,7 +279,7 @@ def _typed_sql(large: LargeFile) -> tuple[str, list[str]]:
     for relation in relations():
         if relation.part in found and relation.whole in found:
             part, whole = _ident(relation.part), _ident(relation.whole)
-            checks.append(f"{part} > {whole} + {_SLACK}")
+            checks.append(f"{part} > {whole} + {RELATION_SLACK}")
     bad = " OR ".join(f"coalesce({c}, false)" for c in checks)
     inner = f"SELECT {', '.join(parts)} FROM scan"
     return f"SELECT * EXCLUDE (raw_bad, given), ({bad}) AS bad FROM ({inner})", found
